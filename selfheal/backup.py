@@ -1,0 +1,69 @@
+"""Consistent backups of a database before it is changed, and restore of the newest good one."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from .dbfile import connect
+
+
+def backup_dir(state_dir: Path) -> Path:
+    """Where backups live."""
+    return state_dir / "backups"
+
+
+def _stem(label: str) -> str:
+    """A file-name-safe stem for a database path (app/data.db -> app__data.db)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", label.replace("/", "__"))
+
+
+def backups_of(state_dir: Path, label: str) -> list[Path]:
+    """Backups of one database, newest first."""
+    stem = _stem(label)
+    found = [p for p in backup_dir(state_dir).glob(f"{stem}.*.bak") if p.name[len(stem) + 1:-4].endswith("Z")]
+    return sorted(found, reverse=True)
+
+
+def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout: float) -> Path:
+    """Copy the database with SQLite's backup API, verify it, keep only the newest `keep`."""
+    folder = backup_dir(state_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{_stem(label)}.{stamp}.bak"
+    partial = target.with_suffix(".partial")
+    source = connect(db_path, readonly=True, timeout=timeout)
+    try:
+        dest = sqlite3.connect(partial)
+        try:
+            source.backup(dest)
+            verdict = dest.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    if verdict != "ok":
+        partial.unlink(missing_ok=True)
+        raise sqlite3.DatabaseError(f"backup failed its quick_check: {verdict}")
+    partial.replace(target)
+    for old in backups_of(state_dir, label)[keep:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def newest_good_backup(state_dir: Path, label: str) -> Optional[Path]:
+    """The newest backup that passes PRAGMA integrity_check."""
+    for candidate in backups_of(state_dir, label):
+        try:
+            conn = connect(candidate, readonly=True, timeout=1.0)
+            try:
+                if conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok":
+                    return candidate
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            continue
+    return None

@@ -1,0 +1,117 @@
+"""Read a live SQLite database into the model, in a fixed number of queries per file."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from typing import Any, Optional
+
+from .model import Column, Database, Default, Index, Table, fold
+
+_USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+
+_COLUMNS = f"""
+SELECT m.name, m.sql, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
+FROM sqlite_master AS m, pragma_table_xinfo(m.name) AS p
+WHERE {_USER_TABLES} ORDER BY m.rowid, p.cid
+"""
+_INDEXES = f"""
+SELECT m.name, il.name, il."unique", il.origin, il.partial, ii.name, s.sql
+FROM sqlite_master AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii
+LEFT JOIN sqlite_master AS s ON s.type = 'index' AND s.name = il.name
+WHERE {_USER_TABLES} AND ii.key = 1 ORDER BY m.rowid, il.seq, ii.seqno
+"""
+_FOREIGN_KEYS = f"""
+SELECT m.name, f.id, f."table", f."from", f."to"
+FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
+WHERE {_USER_TABLES} ORDER BY m.rowid, f.id, f.seq
+"""
+_TRIGGERS = "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY rowid"
+_WITHOUT_ROWID = re.compile(r"\)\s*(STRICT\s*,\s*)?WITHOUT\s+ROWID\b", re.IGNORECASE)
+
+
+def read(conn: sqlite3.Connection, path: str) -> Database:
+    """Introspect every user table of an open database: columns, keys, indexes, triggers."""
+    columns: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    table_sql: dict[str, str] = {}
+    for row in _rows(conn, _COLUMNS):
+        table_sql[row[0]] = row[1] or ""
+        columns[row[0]].append(row[2:])
+    indexes: dict[str, dict[str, list[Any]]] = defaultdict(dict)
+    for table, name, unique, origin, partial, col, sql in _rows(conn, _INDEXES):
+        entry = indexes[table].setdefault(name, [unique, origin, partial, sql, []])
+        entry[4].append(col)
+    fks: dict[str, dict[int, list[tuple[str, str, Optional[str]]]]] = defaultdict(lambda: defaultdict(list))
+    for table, fk_id, parent, col_from, col_to in _rows(conn, _FOREIGN_KEYS):
+        fks[table][fk_id].append((parent, col_from, col_to))
+    triggers: dict[str, list[str]] = defaultdict(list)
+    for table, sql in conn.execute(_TRIGGERS):
+        triggers[fold(table)].append(sql)
+    pks = {name: _primary_key(rows) for name, rows in columns.items()}
+    tables = []
+    for name, rows in columns.items():
+        references = _single_column_references(fks.get(name, {}), pks)
+        cols = tuple(
+            Column(
+                name=col,
+                type=" ".join((ctype or "").split()),
+                not_null=bool(notnull),
+                default=Default(dflt, sql=True) if dflt is not None else None,
+                references=references.get(fold(col)),
+                hidden=bool(hidden),
+            )
+            for col, ctype, notnull, dflt, _pk, hidden in rows
+        )
+        idx = tuple(
+            Index(columns=tuple(cols_), unique=bool(unique), name=idx_name, origin=origin,
+                  partial=bool(partial), sql=sql)
+            for idx_name, (unique, origin, partial, sql, cols_) in indexes.get(name, {}).items()
+        )
+        sql = table_sql[name]
+        tables.append(Table(name=name, columns=cols, primary_key=pks[name], indexes=idx, sql=sql,
+                            triggers=tuple(triggers.get(fold(name), ())),
+                            without_rowid=bool(_WITHOUT_ROWID.search(sql))))
+    return Database(path=path, tables=tuple(tables))
+
+
+def _rows(conn: sqlite3.Connection, query: str) -> list[tuple[Any, ...]]:
+    """Run a catalogue query; if one table breaks it (e.g. a virtual table whose module is not
+    loaded), fall back to table-by-table and leave the broken one out."""
+    try:
+        return conn.execute(query).fetchall()
+    except sqlite3.OperationalError:
+        names = [r[0] for r in conn.execute(f"SELECT m.name FROM sqlite_master AS m WHERE {_USER_TABLES}")]
+        out: list[tuple[Any, ...]] = []
+        for name in names:
+            try:
+                out.extend(conn.execute(query.replace("WHERE ", "WHERE m.name = ? AND ", 1), (name,)))
+            except sqlite3.OperationalError:
+                continue
+        return out
+
+
+def _primary_key(rows: list[tuple[Any, ...]]) -> tuple[str, ...]:
+    return tuple(r[0] for r in sorted((r for r in rows if r[4]), key=lambda r: r[4]))
+
+
+def _single_column_references(
+    fks: dict[int, list[tuple[str, str, Optional[str]]]], pks: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, str]]:
+    out = {}
+    for parts in fks.values():
+        if len(parts) != 1:
+            continue  # composite foreign keys are not expressible per column
+        parent, col_from, col_to = parts[0]
+        if col_to is None:
+            parent_pk = next((pk for name, pk in pks.items() if fold(name) == fold(parent)), ())
+            if len(parent_pk) != 1:
+                continue
+            col_to = parent_pk[0]
+        out[fold(col_from)] = (parent, col_to)
+    return out
+
+
+def object_names(conn: sqlite3.Connection) -> set[str]:
+    """Folded names of every table, index, view and trigger (one namespace in SQLite)."""
+    return {fold(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}

@@ -1,0 +1,49 @@
+"""What every task does around the checks: find schema.json, run, render, return the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .context import Mode
+from .runner import ALL_PARTS, Report, run
+
+
+def resolve_schema(schema: Optional[str], default_dir: Path) -> Path:
+    """--schema, else $SELFHEAL_SCHEMA, else schema.json beside tasks.py."""
+    chosen = schema or os.environ.get("SELFHEAL_SCHEMA") or str(default_dir / "schema.json")
+    return Path(chosen).expanduser().absolute()
+
+
+def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *,
+            as_json: bool = False, quiet: bool = False, verbose: bool = False, backup: bool = True,
+            install: bool = False, node: bool = False) -> int:
+    """Run, print the report (text or JSON), return 0 / 1 / 2; never lets a traceback out."""
+    try:
+        report = run(schema_path, mode, tuple(parts), backup=backup, install=install, node=node)
+    except KeyboardInterrupt:
+        print("interrupted: every database is as before or fully healed", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a foreseeable problem: say so plainly
+        if os.environ.get("SELFHEAL_DEBUG"):
+            traceback.print_exc()
+        print(f"selfheal: internal error: {type(exc).__name__}: {exc}\n"
+              "  nothing was left half-done (each database change is one transaction);\n"
+              "  set SELFHEAL_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        return 1
+    show(report, title, mode, as_json=as_json, quiet=quiet, verbose=verbose)
+    return report.exit_code
+
+
+def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, verbose: bool) -> None:
+    """Print the report the way the flags ask."""
+    from .report import render_json, render_text
+
+    if as_json:
+        render_json(report)
+    else:
+        heading = f"selfheal {title}" + (f" ({mode.value}: nothing will be changed)" if mode is not Mode.HEAL else "")
+        render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)

@@ -1,0 +1,61 @@
+"""What one run knows: the project, the mode, the audit trail and the lazily taken project lock."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable, Optional
+
+from .audit import Audit
+from .model import Project
+
+
+class Mode(str, Enum):
+    """CHECK and DRY_RUN change nothing; HEAL repairs what is safe to repair."""
+
+    CHECK = "check"
+    DRY_RUN = "dry-run"
+    HEAL = "heal"
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass
+class RunContext:
+    """Shared by every check of one run."""
+
+    project: Project
+    mode: Mode
+    backup: bool = True
+    progress: Callable[[str], None] = _stderr
+    _stack: ExitStack = field(default_factory=ExitStack)
+    _locked: bool = False
+    _audit: Optional[Audit] = None
+
+    @property
+    def healing(self) -> bool:
+        """True when this run may change things."""
+        return self.mode is Mode.HEAL
+
+    @property
+    def audit(self) -> Audit:
+        """The audit trail (nothing is written until a record is)."""
+        if self._audit is None:
+            self._audit = Audit(self.project.state_dir)
+        return self._audit
+
+    def lock(self) -> None:
+        """Take the project lock before the first change; held until the run closes."""
+        if not self._locked:
+            from .lock import project_lock
+
+            self._stack.enter_context(project_lock(self.project.state_dir, self.project.lock_timeout))
+            self._locked = True
+
+    def close(self) -> None:
+        """Release what the run holds."""
+        self._stack.close()

@@ -1,0 +1,294 @@
+"""Check and heal one database file: read-only inspection, then one verified transaction."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Optional
+
+from . import catalog
+from .backup import write_backup
+from .context import RunContext
+from .dbfile import connect, header_problem, quick_check
+from .findings import Finding, Status
+from .model import Database, fold
+from .plan import AddColumn, CreateTable, Facts, FactsNeeded, Op, Plan, RebuildTable, facts_needed, op_target, plan
+from .sql import quote_ident
+
+QUICK_CHECK_EVERY_RUN_BYTES = 8 * 1024 * 1024  # bigger files are quick_checked only before a write
+
+
+class HealFailed(Exception):
+    """A heal was rolled back; the message says why."""
+
+
+def check_database(ctx: RunContext, desired: Database, path: Path, label: str, create: bool = True) -> list[Finding]:
+    """Check one database file against its declaration; heal it when the run may."""
+    timeout = ctx.project.lock_timeout
+    if not path.exists():
+        if not create:
+            return []
+        return _missing_file(ctx, desired, path, label)
+    if not path.is_file():
+        return [Finding("db.file", label, Status.ERROR, "exists but is not a file",
+                        hint="move it out of the way; selfheal will create the database")]
+    problem = header_problem(path)
+    if problem:
+        return [_corrupt(label, problem)]
+    try:
+        conn = connect(path, readonly=True, timeout=timeout)
+        try:
+            if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES:
+                problem = quick_check(conn)
+                if problem:
+                    return [_corrupt(label, problem)]
+            the_plan = _plan_live(conn, desired, label)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [_sqlite_error(label, exc, timeout)]
+    if not the_plan.ops or not ctx.healing:
+        return _report(ctx, desired, label, the_plan, healed=False)
+    try:
+        ctx.lock()
+    except Exception as exc:  # ProjectLocked or an unwritable .selfheal/
+        return [Finding("db.file", label, Status.ERROR, str(exc), hint="retry when the other run has finished")]
+    return _heal_existing(ctx, desired, path, label)
+
+
+def _plan_live(conn: sqlite3.Connection, desired: Database, label: str) -> Plan:
+    actual = catalog.read(conn, label)
+    return plan(desired, actual, gather_facts(conn, facts_needed(desired, actual)), label)
+
+
+def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
+    """Answer the planner's questions about rows with a query each."""
+    nonempty = frozenset(
+        fold(t) for t in needed.emptiness
+        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(t)})").fetchone()[0]
+    )
+    clashes = {}
+    for table, cols in needed.uniqueness:
+        quoted = ", ".join(map(quote_ident, cols))
+        not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols)
+        count = conn.execute(
+            f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM {quote_ident(table)} "
+            f"WHERE {not_null} GROUP BY {quoted} HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
+        if count:
+            clashes[(table, cols)] = int(count)
+    return Facts(nonempty=nonempty, clashes=clashes)
+
+
+def _corrupt(label: str, problem: str) -> Finding:
+    return Finding("db.integrity", label, Status.ERROR, f"database is corrupt: {problem}",
+                   hint="it was not touched; `invoke heal.db --restore` moves it aside and restores the newest "
+                        "good backup")
+
+
+def _sqlite_error(label: str, exc: BaseException, timeout: float) -> Finding:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return Finding("db.file", label, Status.ERROR,
+                       f"locked by another process (waited {timeout:g} s); nothing was changed",
+                       hint="stop the process that holds it, or raise settings.lock_timeout, then retry")
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return _corrupt(label, text)
+    if "readonly" in text or "unable to open" in text or "disk I/O" in text:
+        return Finding("db.file", label, Status.ERROR, f"cannot write the database: {text}",
+                       hint="check that this user may write the file and its folder")
+    return Finding("db.file", label, Status.ERROR, f"SQLite error: {text}; nothing was changed")
+
+
+def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
+    out = []
+    for op in ops:
+        action = ";\n".join(op.statements())
+        if healed:
+            out.append(Finding(op.check, op_target(label, op), Status.HEALED, op.describe(), action=action))
+        else:
+            out.append(Finding(op.check, op_target(label, op), Status.ERROR, _would(op),
+                               hint="run `invoke heal.db` to apply it", action=action))
+    return out
+
+
+def _would(op: Op) -> str:
+    if isinstance(op, CreateTable):
+        return "table is missing (heal would create it)"
+    if isinstance(op, (AddColumn, RebuildTable)):
+        how = " by rebuilding the table" if isinstance(op, RebuildTable) else ""
+        return f"column is missing (heal would add it{how})"
+    return "index is missing (heal would create it)"
+
+
+def _report(ctx: RunContext, desired: Database, label: str, the_plan: Plan, healed: bool,
+            created: bool = False) -> list[Finding]:
+    out = []
+    if created:
+        out.append(Finding("db.file", label, Status.HEALED, f"created database ({len(desired.tables)} tables)",
+                           action="create file"))
+    elif the_plan.create_file:
+        out.append(Finding("db.file", label, Status.ERROR, "database file is missing (heal would create it)",
+                           hint="run `invoke heal.db` to create it", action="create file"))
+    else:
+        out.append(Finding("db.file", label, Status.OK, "present and readable"))
+    changed_tables = {fold(op_target(label, op).split(":", 1)[1].split(".", 1)[0].split("#", 1)[0])
+                      for op in the_plan.ops}
+    for table in desired.tables:
+        if fold(table.name) not in changed_tables:
+            out.append(Finding("db.table", f"{label}:{table.name}", Status.OK,
+                               f"{len(table.columns)} columns, {len(table.indexes)} indexes as declared"))
+    out.extend(_op_findings(label, the_plan.ops, healed))
+    out.extend(the_plan.findings)
+    return out
+
+
+def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
+    the_plan = plan(desired, None, label=label)
+    if not ctx.healing:
+        return _report(ctx, desired, label, the_plan, healed=False)
+    try:
+        ctx.lock()
+        if path.exists():  # another run created it while we waited for the lock
+            return check_database(ctx, desired, path, label)
+        _create_file(ctx, desired, path, label, the_plan)
+    except Exception as exc:  # OSError, sqlite3.Error, HealFailed, ProjectLocked: all end the same way
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {reason}",
+                        hint="check that the folder exists as a folder and is writable")]
+    ctx.audit.record("db.file", label, "create file", "applied")
+    for op in the_plan.ops:
+        ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
+    return _report(ctx, desired, label, the_plan, healed=True, created=True)
+
+
+def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the_plan: Plan) -> None:
+    """Build the new database beside its place and move it in, so it appears whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".selfheal-new")
+    for leftover in (temp, Path(str(temp) + "-journal")):
+        leftover.unlink(missing_ok=True)
+    conn = _writer(temp, ctx.project.lock_timeout)
+    try:
+        _apply(conn, desired, label, the_plan.ops, Facts())
+    finally:
+        conn.close()
+    with temp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(temp, path)
+
+
+def _writer(path: Path, timeout: float) -> sqlite3.Connection:
+    conn = connect(path, readonly=False, timeout=timeout)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before BEGIN
+    conn.execute("PRAGMA legacy_alter_table = ON")  # rename aside without rewriting other objects
+    return conn
+
+
+def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
+    timeout = ctx.project.lock_timeout
+    try:
+        conn = _writer(path, timeout)
+    except sqlite3.Error as exc:
+        return [_sqlite_error(label, exc, timeout)]
+    try:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            return [_sqlite_error(label, exc, timeout)]
+        problem = quick_check(conn)
+        if problem:
+            conn.execute("ROLLBACK")
+            return [_corrupt(label, problem)]
+        actual = catalog.read(conn, label)  # re-read under the write lock: nobody changes it now
+        facts = gather_facts(conn, facts_needed(desired, actual))
+        the_plan = plan(desired, actual, facts, label)
+        if not the_plan.ops:
+            conn.execute("ROLLBACK")
+            return _report(ctx, desired, label, the_plan, healed=False)
+        backup_note = ""
+        if ctx.backup and actual.tables:
+            try:
+                saved = write_backup(path, ctx.project.state_dir, label, ctx.project.backups_keep, timeout)
+            except (OSError, sqlite3.Error) as exc:
+                conn.execute("ROLLBACK")
+                return [Finding("db.file", label, Status.ERROR, f"no change made: the backup failed ({exc})",
+                                hint="free disk space or fix permissions of .selfheal/backups, or heal with "
+                                     "--no-backup")]
+            ctx.audit.record("db.backup", label, f"backup to {saved.relative_to(ctx.project.root).as_posix()}",
+                             "written")
+        elif actual.tables:
+            backup_note = " (no backup: --no-backup)"
+        _apply(conn, desired, label, the_plan.ops, facts)
+    except (sqlite3.Error, HealFailed, ValueError) as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        ctx.audit.record("db.file", label, "heal", f"rolled back: {exc}")
+        return [_heal_failed(label, exc, timeout)]
+    finally:
+        conn.close()
+    for op in the_plan.ops:
+        ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
+    findings = _report(ctx, desired, label, the_plan, healed=True)
+    if backup_note:
+        findings.append(Finding("db.backup", label, Status.OK, "changed without a backup" + backup_note,
+                                notable=True))
+    return findings
+
+
+def _heal_failed(label: str, exc: BaseException, timeout: float) -> Finding:
+    base = _sqlite_error(label, exc, timeout)
+    if base.message.startswith("SQLite error") or isinstance(exc, (HealFailed, ValueError)):
+        return Finding("db.file", label, Status.ERROR, f"heal rolled back, nothing was changed: {exc}",
+                       hint="fix the cause named above (or report it), then heal again")
+    return base
+
+
+def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op], facts: Facts) -> None:
+    """Run the operations in one transaction, verify the result, commit; roll back on any doubt."""
+    if not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+    watched = _fk_watch(conn, ops)
+    fk_before = _fk_violations(conn, watched)
+    rows_before = {op.table.name: _count(conn, op.table.name) for op in ops if isinstance(op, RebuildTable)}
+    for op in ops:
+        for statement in op.statements():
+            conn.execute(statement)
+    for table, count in rows_before.items():
+        if _count(conn, table) != count:
+            raise HealFailed(f"row count of {table} changed during the rebuild")
+    new_violations = _fk_violations(conn, watched) - fk_before
+    if new_violations:
+        raise HealFailed(f"the change would break {len(new_violations)} foreign key reference(s)")
+    leftover = plan(desired, catalog.read(conn, label), facts, label)
+    if leftover.ops:
+        raise HealFailed("the database still differs after healing: " + ", ".join(
+            op_target(label, op) for op in leftover.ops))
+    problem = quick_check(conn)
+    if problem:
+        raise HealFailed(f"quick_check failed after the change: {problem}")
+    conn.execute("COMMIT")
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT COUNT(*) FROM {quote_ident(table)}").fetchone()[0])
+
+
+def _fk_watch(conn: sqlite3.Connection, ops: list[Op]) -> list[str]:
+    """Tables whose foreign keys a change could break: rebuilt ones, their children, new references."""
+    rebuilt = [op.table.name for op in ops if isinstance(op, RebuildTable)]
+    watched = set(rebuilt)
+    watched.update(op.table for op in ops if isinstance(op, AddColumn) and op.column.references)
+    for parent in rebuilt:
+        watched.update(r[0] for r in conn.execute(
+            "SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f "
+            "WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE", (parent,)))
+    return sorted(watched)
+
+
+def _fk_violations(conn: sqlite3.Connection, tables: list[str]) -> set[tuple[object, ...]]:
+    found: set[tuple[object, ...]] = set()
+    for table in tables:
+        found.update(tuple(r) for r in conn.execute(f"PRAGMA foreign_key_check({quote_ident(table)})"))
+    return found

@@ -1,0 +1,179 @@
+"""The .env file against its template: created, completed, required keys configured; values never shown."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .audit import utc_now
+from .context import RunContext
+from .findings import Finding, Status
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One binding of an env file: key, value, its line and its original text."""
+
+    key: str
+    value: Optional[str]
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    """A parsed env file: bindings in order and the lines that could not be parsed."""
+
+    entries: tuple[Entry, ...]
+    bad_lines: tuple[int, ...]
+
+    def values(self) -> dict[str, Optional[str]]:
+        """Key -> value, the last binding winning (as python-dotenv does)."""
+        return {e.key: e.value for e in self.entries}
+
+
+def parse(path: Path) -> EnvFile:
+    """Parse with python-dotenv's own parser, keeping line numbers and unparsable lines."""
+    from dotenv.parser import parse_stream
+
+    entries, bad = [], []
+    with path.open(encoding="utf-8", errors="replace", newline="") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                bad.append(binding.original.line)
+            elif binding.key is not None:
+                entries.append(Entry(binding.key, binding.value, binding.original.line, binding.original.string))
+    return EnvFile(tuple(entries), tuple(bad))
+
+
+def check_env(ctx: RunContext) -> list[Finding]:
+    """.env present (created from the template), complete, parsable, required keys configured."""
+    spec = ctx.project.env
+    if spec is None:
+        return []
+    root = ctx.project.root
+    env_path, template_path = root / spec.file, root / spec.template
+    findings: list[Finding] = []
+    try:
+        template = parse(template_path) if template_path.is_file() else None
+        if not env_path.exists():
+            finding = _create_env(ctx, spec.file, spec.template, template is not None)
+            findings.append(finding)
+            if finding.status is Status.ERROR or not env_path.exists():
+                return findings + _required(spec.required, None, template)
+        current = parse(env_path)
+    except OSError as exc:
+        return [Finding("env.file", spec.file, Status.ERROR, f"cannot read: {exc.strerror or exc}",
+                        hint="check the file's permissions")]
+    findings.extend(_parse_problems(spec.file, current))
+    if template is not None:
+        findings.extend(_parse_problems(spec.template, template))
+        missing = [e for e in _unique(template.entries) if e.key not in current.values()]
+        if missing:
+            findings.extend(_append_missing(ctx, spec.file, spec.template, env_path, missing))
+            if ctx.healing:
+                current = parse(env_path)
+    if not any(f.check == "env.file" for f in findings):
+        findings.insert(0, Finding("env.file", spec.file, Status.OK, "present"))
+    return findings + _required(spec.required, current, template)
+
+
+def _unique(entries: tuple[Entry, ...]) -> list[Entry]:
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        seen.setdefault(entry.key, entry)
+    return list(seen.values())
+
+
+def _create_env(ctx: RunContext, name: str, template_name: str, have_template: bool) -> Finding:
+    if not have_template:
+        return Finding("env.file", name, Status.ERROR, f"missing, and there is no {template_name} to create it from",
+                       hint=f"create {name} with the keys the app needs (KEY=value per line)")
+    action = f"copy {template_name} to {name} (mode 0600)"
+    if not ctx.healing:
+        return Finding("env.file", name, Status.ERROR, f"missing (heal would create it from {template_name})",
+                       hint="run `invoke heal.fs`", action=action)
+    root = ctx.project.root
+    try:
+        ctx.lock()
+        data = (root / template_name).read_bytes()
+        fd = os.open(root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except FileExistsError:
+        return Finding("env.file", name, Status.OK, "present (created by another run)")
+    except Exception as exc:  # OSError, ProjectLocked
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Finding("env.file", name, Status.ERROR, f"cannot create: {reason}",
+                       hint="check that this user may write the project folder")
+    ctx.audit.record("env.file", name, action, "applied")
+    return Finding("env.file", name, Status.HEALED, f"created from {template_name} (owner-only permissions)",
+                   action=action)
+
+
+def _append_missing(ctx: RunContext, name: str, template_name: str, env_path: Path,
+                    missing: list[Entry]) -> list[Finding]:
+    keys = [e.key for e in missing]
+    if not ctx.healing:
+        return [Finding("env.key", key, Status.WARNING, f"missing from {name} (heal would append it from "
+                        f"{template_name})", hint="run `invoke heal.fs`", action=f"append {key} to {name}")
+                for key in keys]
+    block = f"# added by selfheal from {template_name} on {utc_now()}\n" + "".join(
+        e.text if e.text.endswith("\n") else e.text + "\n" for e in missing)
+    try:
+        ctx.lock()
+        with env_path.open("rb+") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell():
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    block = "\n" + block
+            fh.seek(0, os.SEEK_END)
+            fh.write(block.encode("utf-8"))
+    except Exception as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return [Finding("env.key", ", ".join(keys), Status.ERROR, f"cannot append to {name}: {reason}",
+                        hint="check the file's permissions")]
+    for key in keys:
+        ctx.audit.record("env.key", key, f"append {key} to {name}", "applied")
+    return [Finding("env.key", key, Status.HEALED, f"appended to {name} from {template_name}",
+                    action=f"append {key} to {name}") for key in keys]
+
+
+def _parse_problems(name: str, parsed: EnvFile) -> list[Finding]:
+    out = [Finding("env.file", f"{name}:{line}", Status.WARNING, f"line {line} could not be parsed (ignored)",
+                   hint="write it as KEY=value; quote values that contain spaces or #") for line in parsed.bad_lines]
+    lines: dict[str, list[int]] = {}
+    for entry in parsed.entries:
+        lines.setdefault(entry.key, []).append(entry.line)
+    for key, where in lines.items():
+        if len(where) > 1:
+            out.append(Finding("env.key", key, Status.WARNING,
+                               f"set {len(where)} times in {name} (lines {', '.join(map(str, where))}); "
+                               "the last one wins", hint="keep one line for it"))
+    return out
+
+
+def _required(required: tuple[str, ...], current: Optional[EnvFile], template: Optional[EnvFile]) -> list[Finding]:
+    values = current.values() if current else {}
+    placeholders = template.values() if template else {}
+    out = []
+    for key in required:
+        from_env = os.environ.get(key)
+        value = from_env if from_env is not None else values.get(key)
+        source = "the environment" if from_env is not None else ".env"
+        why = ""
+        if key not in values and from_env is None:
+            why = "missing"
+        elif not (value or "").strip():
+            why = f"empty in {source}"
+        elif placeholders.get(key) and value == placeholders.get(key):
+            why = "still the template's placeholder"
+        if why:
+            out.append(Finding("env.key", key, Status.WARNING, f"{key} is not configured ({why})",
+                               hint=f"set {key} in .env or in the environment"))
+        else:
+            out.append(Finding("env.key", key, Status.OK, f"set (from {source})"))
+    return out

@@ -1,0 +1,62 @@
+"""Findings (one checked thing and its outcome) and the exit-code reducer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any, Iterable
+
+
+class Status(str, Enum):
+    """Outcome of one check, in increasing order of severity."""
+
+    OK = "ok"
+    HEALED = "healed"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One checked thing: what it is, how it ended, what was (or would be) done."""
+
+    check: str
+    target: str
+    status: Status
+    message: str
+    hint: str = ""
+    action: str = ""
+    notable: bool = False  # an ok finding worth showing by default (e.g. an undeclared table)
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as a JSON-ready dict (empty hint/action left out)."""
+        doc = asdict(self)
+        doc["status"] = self.status.value
+        doc.pop("notable")
+        for key in ("hint", "action"):
+            if not doc[key]:
+                doc.pop(key)
+        return doc
+
+
+def summarize(findings: Iterable[Finding]) -> dict[str, int]:
+    """Count findings per status."""
+    counts = {status.value: 0 for status in Status}
+    for finding in findings:
+        counts[finding.status.value] += 1
+    return counts
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+    """0 when all is well, 1 when an error remains, 2 for warnings only."""
+    statuses = {finding.status for finding in findings}
+    if Status.ERROR in statuses:
+        return 1
+    if Status.WARNING in statuses:
+        return 2
+    return 0
+
+
+def overall_status(code: int) -> str:
+    """The report's one-word status for an exit code."""
+    return {0: "ok", 1: "error", 2: "warning"}[code]

@@ -1,0 +1,124 @@
+"""The one model both sides share: what schema.json declares and what a live database holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+Literal = Union[str, int, float, bool, None]
+
+
+def fold(name: str) -> str:
+    """Fold an identifier the way SQLite compares names (ASCII letters only)."""
+    return name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(frozen=True)
+class Default:
+    """A column default: a JSON literal, or an SQL expression (`sql=True`)."""
+
+    value: Literal
+    sql: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column; `references` is (table, column) of a foreign key."""
+
+    name: str
+    type: str = ""
+    not_null: bool = False
+    default: Optional[Default] = None
+    references: Optional[tuple[str, str]] = None
+    hidden: bool = False  # generated or hidden column: never copied by a rebuild
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index; `name` None means the default name is chosen when it is created."""
+
+    columns: tuple[Optional[str], ...]  # None stands for an expression column
+    unique: bool = False
+    name: Optional[str] = None
+    origin: str = "c"  # c: CREATE INDEX, u: UNIQUE constraint, pk: primary key
+    partial: bool = False
+    sql: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: columns in order, its primary key, indexes; `sql` and `triggers` only when live."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    sql: str = ""
+    triggers: tuple[str, ...] = ()
+    without_rowid: bool = False
+
+    def column(self, name: str) -> Optional[Column]:
+        """The column with this name, matched case-insensitively."""
+        key = fold(name)
+        return next((c for c in self.columns if fold(c.name) == key), None)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database file: `path` as declared (relative to the project root, maybe a glob)."""
+
+    path: str
+    tables: tuple[Table, ...] = ()
+
+    def table(self, name: str) -> Optional[Table]:
+        """The table with this name, matched case-insensitively."""
+        key = fold(name)
+        return next((t for t in self.tables if fold(t.name) == key), None)
+
+    @property
+    def is_glob(self) -> bool:
+        """True when the path is a pattern that applies to existing files only."""
+        return any(ch in self.path for ch in "*?[")
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """The `.env` file, its template and the keys the app cannot run without."""
+
+    file: str = ".env"
+    template: str = ".env.example"
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """How to start the app: a command (string or argv list) and its working folder."""
+
+    command: Union[str, tuple[str, ...]]
+    cwd: str = "."
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything schema.json declares, with `root` the folder of the schema file."""
+
+    root: Path
+    schema_path: Path
+    python: Optional[str] = None
+    env: Optional[EnvSpec] = None
+    directories: tuple[str, ...] = ()
+    requirements: Optional[tuple[str, ...]] = None  # None: requirements.txt if present
+    node_dir: Optional[str] = None  # None: "frontend" if it has a package.json
+    databases: tuple[Database, ...] = ()
+    app: Optional[AppSpec] = None
+    backups_keep: int = 5
+    lock_timeout: float = 10.0
+
+    @property
+    def state_dir(self) -> Path:
+        """The `.selfheal/` folder beside schema.json."""
+        return self.root / ".selfheal"

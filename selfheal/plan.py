@@ -1,0 +1,381 @@
+"""The planner: a pure function from (declared, live) database to additive operations and findings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from . import sql
+from .findings import Finding, Status
+from .model import Column, Database, Default, Index, Table, fold
+
+# ---------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    """Create a declared table that does not exist."""
+
+    table: Table
+
+    check = "db.table"
+
+    def statements(self) -> list[str]:
+        """SQL that performs the operation."""
+        return [sql.create_table(self.table)]
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return f"created table ({len(self.table.columns)} columns)"
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    """Add a column with ALTER TABLE ADD COLUMN."""
+
+    table: str
+    column: Column
+
+    check = "db.column"
+
+    def statements(self) -> list[str]:
+        """SQL that performs the operation."""
+        return [sql.add_column(self.table, self.column)]
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return f"added column {sql.column_def(self.column)}"
+
+
+@dataclass(frozen=True)
+class RebuildTable:
+    """Add columns ALTER TABLE cannot add, by rebuilding the table with every row, index and trigger."""
+
+    table: Table  # the live table (its SQL, indexes and triggers are recreated verbatim)
+    new_columns: tuple[Column, ...]
+    inline_pk: Optional[str]  # a new column that becomes the table's primary key
+    temp_name: str
+
+    check = "db.column"
+
+    def statements(self) -> list[str]:
+        """The rebuild: rename aside, create with the new columns, copy, drop, recreate."""
+        name, old = sql.quote_ident(self.table.name), sql.quote_ident(self.temp_name)
+        new_defs = [sql.column_def(c, inline_pk=c.name == self.inline_pk) for c in self.new_columns]
+        kept = [c.name for c in self.table.columns if not c.hidden]
+        cols = ", ".join(map(sql.quote_ident, kept))
+        rowid = "" if self.table.without_rowid or self.inline_pk else "rowid, "
+        out = [
+            f"ALTER TABLE {name} RENAME TO {old}",
+            sql.splice_columns(self.table.sql, new_defs),
+            f"INSERT INTO {name} ({rowid}{cols}) SELECT {rowid}{cols} FROM {old}",
+        ]
+        if "AUTOINCREMENT" in self.table.sql.upper():
+            seq = sql.quote_literal(self.temp_name)
+            mine = sql.quote_literal(self.table.name)
+            # keep AUTOINCREMENT's high-water mark, so ids of deleted rows are never reused
+            out.append(f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
+                       f"WHERE name = {seq})) WHERE name = {mine}")
+            out.append(f"INSERT INTO sqlite_sequence (name, seq) SELECT {mine}, seq FROM sqlite_sequence "
+                       f"WHERE name = {seq} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {mine})")
+        out.append(f"DROP TABLE {old}")
+        out.extend(i.sql for i in self.table.indexes if i.sql)
+        out.extend(self.table.triggers)
+        return out
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        added = ", ".join(sql.column_def(c, inline_pk=c.name == self.inline_pk) for c in self.new_columns)
+        return f"added column {added} (table rebuilt: rows, indexes and triggers kept)"
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    """Create a declared index that is missing."""
+
+    table: str
+    index: Index
+    name: str
+
+    check = "db.index"
+
+    def statements(self) -> list[str]:
+        """SQL that performs the operation."""
+        return [sql.create_index(self.table, self.index, self.name)]
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        kind = "unique index" if self.index.unique else "index"
+        return f"created {kind} {self.name} on ({', '.join(c or '' for c in self.index.columns)})"
+
+
+Op = Union[CreateTable, AddColumn, RebuildTable, CreateIndex]
+
+
+def op_target(db_label: str, op: Op) -> str:
+    """The report target of an operation: DB:TABLE, DB:TABLE.COLUMN or DB:TABLE#INDEX."""
+    if isinstance(op, CreateTable):
+        return f"{db_label}:{op.table.name}"
+    if isinstance(op, AddColumn):
+        return f"{db_label}:{op.table}.{op.column.name}"
+    if isinstance(op, RebuildTable):
+        return f"{db_label}:{op.table.name}." + ",".join(c.name for c in op.new_columns)
+    return f"{db_label}:{op.table}#{op.name}"
+
+
+# ---------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the planner needs to know about the rows, gathered by the caller."""
+
+    nonempty: frozenset[str] = frozenset()  # folded names of tables that hold rows
+    clashes: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)  # rows blocking a unique index
+
+
+@dataclass(frozen=True)
+class FactsNeeded:
+    """Questions about rows the planner will ask: which tables are empty, which unique keys clash."""
+
+    emptiness: tuple[str, ...] = ()
+    uniqueness: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
+    """The row facts `plan` needs, so the caller can query only those."""
+    if actual is None:
+        return FactsNeeded()
+    emptiness, uniqueness = [], []
+    for table in desired.tables:
+        live = actual.table(table.name)
+        if live is None:
+            continue
+        pk = {fold(c) for c in table.primary_key}
+        if any(live.column(c.name) is None and (_needs_value(c) or fold(c.name) in pk) for c in table.columns):
+            emptiness.append(live.name)
+        for index in table.indexes:
+            if index.unique and all(live.column(c or "") for c in index.columns) and not _find_index(live, index):
+                cols = tuple(live.column(c or "").name for c in index.columns)  # type: ignore[union-attr]
+                uniqueness.append((live.name, cols))
+    return FactsNeeded(tuple(emptiness), tuple(uniqueness))
+
+
+def _needs_value(column: Column) -> bool:
+    """A NOT NULL column without a non-NULL default cannot be added to a table that has rows."""
+    return column.not_null and (column.default is None or _is_null(column.default))
+
+
+def _is_null(default: Default) -> bool:
+    return default.value is None or (default.sql and str(default.value).strip().upper() == "NULL")
+
+
+# ---------------------------------------------------------------- plan
+
+
+@dataclass
+class Plan:
+    """Operations to run in one transaction, and findings about what will not be changed."""
+
+    ops: list[Op] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    create_file: bool = False
+
+
+def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), label: str = "") -> Plan:
+    """Compare a declared database with the live one; additive operations only."""
+    label = label or desired.path
+    result = Plan(create_file=actual is None)
+    live_tables = actual.tables if actual else ()
+    taken = {fold(t.name) for t in live_tables}
+    for t in live_tables:
+        taken.update(fold(i.name) for i in t.indexes if i.name)
+    for table in desired.tables:
+        live = actual.table(table.name) if actual else None
+        if live is None:
+            result.ops.append(CreateTable(table))
+            _plan_indexes(table, None, facts, label, taken, result)
+        else:
+            _plan_columns(table, live, facts, label, taken, result)
+            _plan_indexes(table, live, facts, label, taken, result)
+    for live in live_tables:
+        if desired.table(live.name) is None:
+            result.findings.append(Finding("db.table", f"{label}:{live.name}", Status.OK,
+                                           "exists but is not declared (left untouched)", notable=True))
+    return result
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while fold(name) in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(fold(name))
+    return name
+
+
+def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str], result: Plan) -> None:
+    missing = [c for c in table.columns if live.column(c.name) is None]
+    declared_pk = {fold(c) for c in table.primary_key}
+    rebuild: list[Column] = []
+    alter: list[Column] = []
+    inline_pk = None
+    for column in missing:
+        target = f"{label}:{live.name}.{column.name}"
+        if fold(column.name) in declared_pk:
+            if live.primary_key or len(table.primary_key) > 1 or fold(live.name) in facts.nonempty:
+                result.findings.append(Finding(
+                    "db.column", target, Status.ERROR,
+                    "primary key column is missing and cannot be added to an existing key or to a table with rows",
+                    hint="migrate this table by hand (create the new table, copy the rows, swap the names)"))
+                continue
+            inline_pk = column.name
+            rebuild.append(column)
+        elif _needs_value(column) and fold(live.name) in facts.nonempty:
+            result.findings.append(Finding(
+                "db.column", target, Status.ERROR,
+                "NOT NULL column without a default cannot be added to a table that has rows",
+                hint="declare a default for it in schema.json, or add and fill the column by hand"))
+        elif _alter_cannot_add(column):
+            rebuild.append(column)
+        else:
+            alter.append(column)
+    if rebuild:
+        # one rebuild adds every missing column of the table at once
+        result.ops.append(RebuildTable(live, tuple(rebuild + alter), inline_pk,
+                                       _free_name(f"{live.name}__selfheal_old", taken)))
+    else:
+        result.ops.extend(AddColumn(live.name, c) for c in alter)
+    for column in table.columns:
+        have = live.column(column.name)
+        if have is not None:
+            result.findings.extend(_column_drift(column, have, fold(column.name) in declared_pk,
+                                                 f"{label}:{live.name}.{have.name}"))
+    for have in live.columns:
+        if table.column(have.name) is None and not have.hidden:
+            result.findings.append(Finding("db.column", f"{label}:{live.name}.{have.name}", Status.OK,
+                                           "exists but is not declared (left untouched)", notable=True))
+    if table.primary_key and live.primary_key and [fold(c) for c in table.primary_key] != [
+            fold(c) for c in live.primary_key]:
+        result.findings.append(Finding(
+            "db.table", f"{label}:{live.name}", Status.WARNING,
+            f"primary key is ({', '.join(live.primary_key)}), declared ({', '.join(table.primary_key)})",
+            hint="selfheal never changes a primary key: migrate by hand or update schema.json"))
+
+
+def _alter_cannot_add(column: Column) -> bool:
+    """True when ALTER TABLE ADD COLUMN refuses this column on a table with rows."""
+    if _needs_value(column):
+        return True
+    if column.default is not None and column.default.sql and not _is_constant_literal(column.default):
+        return True
+    return column.references is not None and column.default is not None and not _is_null(column.default)
+
+
+def _is_constant_literal(default: Default) -> bool:
+    text = sql.default_sql(default)
+    return not text.startswith("(") and text.upper() not in {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"}
+
+
+def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> list[Finding]:
+    diffs = []
+    if normalize_type(declared.type) != normalize_type(live.type):
+        diffs.append(f"type is {live.type or '(none)'}, declared {declared.type or '(none)'}")
+    if declared.not_null != live.not_null and not is_pk:
+        diffs.append(f"{'NOT NULL' if live.not_null else 'nullable'}, declared "
+                     f"{'NOT NULL' if declared.not_null else 'nullable'}")
+    if not same_default(declared.default, live.default):
+        have = live.default.value if live.default else "none"
+        want = sql.default_sql(declared.default) if declared.default else "none"
+        diffs.append(f"default is {have}, declared {want}")
+    if declared.references and (live.references is None or [fold(x) for x in declared.references] != [
+            fold(x) for x in live.references]):
+        have_ref = ".".join(live.references) if live.references else "none"
+        diffs.append(f"references {have_ref}, declared {'.'.join(declared.references)}")
+    if not diffs:
+        return []
+    return [Finding("db.column", target, Status.WARNING, "differs from schema.json: " + "; ".join(diffs),
+                    hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
+
+
+def normalize_type(type_name: str) -> str:
+    """Compare types as SQLite reads them: case and spacing do not matter."""
+    return re.sub(r"\s*\(\s*", "(", " ".join(type_name.upper().split())).replace(" )", ")").replace(", ", ",")
+
+
+def same_default(declared: Optional[Default], live: Optional[Default]) -> bool:
+    """Compare a declared default with the live one by meaning, not spelling ('0' equals 0)."""
+    want = _default_value(sql.default_sql(declared)) if declared else None
+    have = _default_value(str(live.value)) if live else None
+    if want == have:
+        return True
+    try:
+        return want is not None and have is not None and float(want) == float(have)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _default_value(text: str) -> object:
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    upper = text.upper()
+    if upper == "NULL":
+        return None
+    if upper in ("TRUE", "FALSE"):
+        return 1 if upper == "TRUE" else 0
+    if sql._is_string_literal(text):
+        return text[1:-1].replace("''", "'")
+    if sql._NUMBER.fullmatch(text):
+        return float(text)
+    return ("expr", " ".join(upper.split()))
+
+
+def _find_index(live: Table, index: Index) -> Optional[Index]:
+    want = [fold(c or "") for c in index.columns]
+    for have in live.indexes:
+        if have.partial or [fold(c or "\0") for c in have.columns] != want:
+            continue
+        if have.origin == "c" and have.unique == index.unique:
+            return have
+        if have.origin in ("u", "pk") and index.unique:
+            return have
+    return None
+
+
+def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str, taken: set[str],
+                  result: Plan) -> None:
+    table_name = live.name if live else table.name
+    matched: set[str] = set()
+    for index in table.indexes:
+        found = _find_index(live, index) if live else None
+        if found is not None:
+            matched.add(fold(found.name or ""))
+            continue
+        base = index.name or sql.default_index_name(table.name, index.columns)
+        target = f"{label}:{table_name}#{base}"
+        if index.name and fold(index.name) in taken:
+            result.findings.append(Finding(
+                "db.index", target, Status.ERROR,
+                f"cannot create index {index.name}: another object of that name exists with other columns",
+                hint="rename the index in schema.json or drop the other object by hand"))
+            continue
+        if live is not None and index.unique:
+            key = (live.name, tuple(live.column(c or "").name if live.column(c or "") else c or ""  # type: ignore[union-attr]
+                                    for c in index.columns))
+            clashing = facts.clashes.get(key, 0)
+            if clashing:
+                result.findings.append(Finding(
+                    "db.index", target, Status.ERROR,
+                    f"unique index blocked: {clashing} rows share a value of ({', '.join(key[1])})",
+                    hint="remove or fix the duplicate rows, then heal again"))
+                continue
+        name = index.name if index.name else _free_name(base, taken)
+        taken.add(fold(name))
+        result.ops.append(CreateIndex(table_name, index, name))
+    if live is None:
+        return
+    for have in live.indexes:
+        if have.origin == "c" and fold(have.name or "") not in matched:
+            result.findings.append(Finding("db.index", f"{label}:{live.name}#{have.name}", Status.OK,
+                                           "exists but is not declared (left untouched)", notable=True))

@@ -1,0 +1,125 @@
+"""One run: load schema.json, run the selected checks (healing where the mode allows), one report."""
+
+from __future__ import annotations
+
+import glob as globlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from .context import Mode, RunContext
+from .findings import Finding, Status, exit_code, overall_status, summarize
+from .model import Project
+from .schemafile import SchemaError
+
+ALL_PARTS = ("python", "env", "fs", "db", "deps")
+_SKIP_SUFFIXES = ("-journal", "-wal", "-shm", ".selfheal-new")
+
+
+@dataclass
+class Report:
+    """Every finding of a run, and what they add up to."""
+
+    findings: list[Finding]
+    project: Optional[Project] = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 ok, 1 errors, 2 warnings only."""
+        return exit_code(self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report of CONTRACT §4."""
+        code = self.exit_code
+        return {
+            "exit_code": code,
+            "status": overall_status(code),
+            "summary": summarize(self.findings),
+            "checks": [f.to_json() for f in self.findings],
+        }
+
+
+def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Project], list[Finding]]:
+    """Load schema.json; on failure, one error finding per problem."""
+    from . import schemacache
+
+    try:
+        return schemacache.load(schema_path, remember), []
+    except SchemaError as exc:
+        return None, [
+            Finding("schema", f"{exc.path.name}:{where}", Status.ERROR, message,
+                    hint=f"fix {exc.path} (reference: README, section schema.json)")
+            for where, message in exc.problems
+        ]
+
+
+def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, backup: bool = True,
+        install: bool = False, node: bool = False, progress: Optional[Callable[[str], None]] = None) -> Report:
+    """Run the selected checks of the project described by schema_path."""
+    project, problems = load_project(schema_path, remember=mode is Mode.HEAL)
+    if project is None:
+        return Report(problems)
+    ctx = RunContext(project, mode, backup=backup)
+    if progress is not None:
+        ctx.progress = progress
+    findings: list[Finding] = []
+    try:
+        for part in parts:
+            findings.extend(_CHECKS[part](ctx, install=install, node=node))
+    finally:
+        ctx.close()
+    report = Report(findings, project)
+    if mode is Mode.HEAL and project.state_dir.exists():
+        counts = summarize(findings)
+        ctx.audit.record("run", project.schema_path.name, " ".join(parts), overall_status(report.exit_code),
+                         exit_code=report.exit_code, summary=counts)
+    return report
+
+
+def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
+    from .dbheal import check_database
+
+    findings: list[Finding] = []
+    root = ctx.project.root
+    for db in ctx.project.databases:
+        if not db.is_glob:
+            findings.extend(check_database(ctx, db, root / db.path, db.path))
+            continue
+        matches = sorted(p for p in globlib.glob(globlib.escape(str(root)) + "/" + db.path)
+                         if not p.endswith(_SKIP_SUFFIXES) and Path(p).is_file())
+        if not matches:
+            findings.append(Finding("db.file", db.path, Status.OK, "no file matches this pattern yet",
+                                    notable=True))
+        for match in matches:
+            label = Path(match).relative_to(root).as_posix()
+            findings.extend(check_database(ctx, db, Path(match), label, create=False))
+    return findings
+
+
+def _python(ctx: RunContext, **_: Any) -> list[Finding]:
+    from .deps import check_python
+
+    return check_python(ctx)
+
+
+def _env(ctx: RunContext, **_: Any) -> list[Finding]:
+    from .envfile import check_env
+
+    return check_env(ctx)
+
+
+def _fs(ctx: RunContext, **_: Any) -> list[Finding]:
+    from .fs import check_directories
+
+    return check_directories(ctx)
+
+
+def _deps(ctx: RunContext, install: bool = False, node: bool = False, **_: Any) -> list[Finding]:
+    from .deps import check_dependencies
+
+    return check_dependencies(ctx, install=install, node=node)
+
+
+_CHECKS: dict[str, Callable[..., list[Finding]]] = {
+    "python": _python, "env": _env, "fs": _fs, "db": _databases, "deps": _deps,
+}

@@ -1,0 +1,42 @@
+"""Skip the JSON Schema pass (and the jsonschema import) when schema.json has not changed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from . import __version__
+from .model import Project
+from .schemafile import SCHEMA_OF_SCHEMA, load as load_uncached
+
+_CACHE_NAME = "schema-ok"
+
+
+def _digest(schema_path: Path) -> str:
+    h = hashlib.sha256(__version__.encode())
+    h.update(SCHEMA_OF_SCHEMA.read_bytes())
+    h.update(schema_path.read_bytes())
+    return h.hexdigest()
+
+
+def load(schema_path: Path, remember: bool = True) -> Project:
+    """Load schema.json; the structural pass runs only for content not validated before.
+
+    With remember=False (read-only runs) the cache is read but never written."""
+    schema_path = Path(schema_path).absolute()
+    marker = schema_path.parent / ".selfheal" / _CACHE_NAME
+    try:
+        digest = _digest(schema_path)
+        known = marker.read_text(encoding="ascii").strip() == digest
+    except OSError:
+        digest, known = "", False
+    project = load_uncached(schema_path, structure_checked=known)
+    if remember and digest and not known and marker.parent.is_dir():
+        try:
+            tmp = marker.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(digest, encoding="ascii")
+            tmp.replace(marker)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+    return project

@@ -1,0 +1,339 @@
+"""Load schema.json into a Project, reporting every problem at once with its location."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import sqlite3
+from dataclasses import replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Iterable, Optional, Union
+
+from .model import AppSpec, Column, Database, Default, EnvSpec, Index, Project, Table, fold
+
+SCHEMA_OF_SCHEMA = Path(__file__).with_name("schema.schema.json")
+PathPart = Union[str, int]
+_TYPE_NAME = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*(\s+[A-Za-z_][A-Za-z0-9_]*)*"
+    r"(\s*\(\s*[+-]?\d+(\.\d+)?\s*(,\s*[+-]?\d+(\.\d+)?\s*)?\))?"
+)
+
+
+class SchemaError(Exception):
+    """schema.json cannot be used; `problems` holds (location, message) pairs."""
+
+    def __init__(self, path: Path, problems: list[tuple[str, str]]):
+        super().__init__(f"{path}: {len(problems)} problem(s)")
+        self.path = path
+        self.problems = problems
+
+
+def location(parts: Iterable[PathPart]) -> str:
+    """Render a JSON path like databases."app/data.db".tables.users."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", part) else json.dumps(part)
+            out += ("." if out else "") + text
+    return out or "(top level)"
+
+
+class _Object(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers the keys it saw more than once."""
+
+    duplicates: list[str]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    obj.duplicates = []
+    for key, value in pairs:
+        if key in obj and key not in obj.duplicates:
+            obj.duplicates.append(key)
+        obj[key] = value
+    return obj
+
+
+def read_document(path: Path) -> Any:
+    """Parse schema.json strictly: syntax errors with line and column, duplicate keys rejected."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemaError(path, [("(file)", f"schema file not found: {path}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(path, [("(file)", f"cannot read {path}: {exc}")]) from None
+    try:
+        doc = json.loads(text, object_pairs_hook=_object_pairs)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            path, [(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
+        ) from None
+    problems = list(_duplicate_keys(doc, []))
+    if problems:
+        raise SchemaError(path, problems)
+    return doc
+
+
+def _duplicate_keys(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str]]:
+    if isinstance(node, _Object):
+        for key in node.duplicates:
+            yield location(parts), f"duplicate key {json.dumps(key)} (JSON keeps only the last one)"
+        for key, value in node.items():
+            yield from _duplicate_keys(value, parts + [key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _duplicate_keys(value, parts + [i])
+
+
+def structure_problems(doc: Any) -> list[tuple[str, str]]:
+    """Check the document against schema.schema.json (imports jsonschema: call only when needed)."""
+    import jsonschema
+
+    meta = json.loads(SCHEMA_OF_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(meta)
+    problems = []
+    for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        problems.extend(_explain(error))
+    return problems
+
+
+def _explain(error: Any) -> list[tuple[str, str]]:
+    where = location(error.absolute_path)
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # report the branch that matches the value's JSON type, not "not valid under any"
+        relevant = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
+        if relevant:
+            return [p for e in relevant for p in _explain(e)]
+        return [(where, f"expected {_describe_types(error)}, got {_json_type(error.instance)}")]
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        known = set(error.schema.get("properties", {}))
+        out = []
+        for key in error.instance:
+            if key not in known:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = f"; did you mean {json.dumps(close[0])}?" if close else ""
+                valid = f" (valid keys: {', '.join(allowed)})" if not close and allowed else ""
+                out.append((where, f"unknown key {json.dumps(key)}{hint}{valid}"))
+        return out
+    if error.validator == "required":
+        return [(where, error.message.replace("is a required property", "is required"))]
+    if error.validator == "type":
+        return [(where, f"expected {error.validator_value}, got {_json_type(error.instance)}")]
+    if error.validator == "const":
+        return [(where, f"must be {json.dumps(error.validator_value)}")]
+    if error.validator in ("minLength", "pattern") and isinstance(error.instance, str):
+        return [(where, "must not be empty" if not error.instance.strip() else error.message)]
+    return [(where, error.message)]
+
+
+def _describe_types(error: Any) -> str:
+    names = [str(s.get("type")) for s in error.validator_value if isinstance(s, dict)]
+    return " or ".join(names) if names else "a different value"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "object", list: "array", str: "string", int: "integer", float: "number"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
+
+
+def load(path: Path, structure_checked: bool = False) -> Project:
+    """Read, validate and build the Project; raise SchemaError listing every problem."""
+    path = Path(path).absolute()
+    doc = read_document(path)
+    if not structure_checked:
+        problems = structure_problems(doc)
+        if problems:
+            raise SchemaError(path, problems)
+    builder = _Builder(path)
+    project = builder.build(doc)
+    if builder.problems:
+        raise SchemaError(path, builder.problems)
+    return project
+
+
+class _Builder:
+    """Turns a structurally valid document into a Project, collecting semantic problems."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.root = path.parent
+        self.problems: list[tuple[str, str]] = []
+        self._memory: Optional[sqlite3.Connection] = None
+
+    def problem(self, parts: list[PathPart], message: str) -> None:
+        self.problems.append((location(parts), message))
+
+    def build(self, doc: dict[str, Any]) -> Project:
+        env = doc.get("env")
+        settings = doc.get("settings", {})
+        app = doc.get("app")
+        for i, folder in enumerate(doc.get("directories", [])):
+            self.inside_root(folder, ["directories", i])
+        if app and "cwd" in app:
+            self.inside_root(app["cwd"], ["app", "cwd"])
+        return Project(
+            root=self.root,
+            schema_path=self.path,
+            python=doc.get("python"),
+            env=EnvSpec(
+                file=env.get("file", ".env"),
+                template=env.get("template", ".env.example"),
+                required=tuple(env.get("required", ())),
+            )
+            if env is not None
+            else None,
+            directories=tuple(doc.get("directories", ())),
+            requirements=tuple(doc["requirements"]) if "requirements" in doc else None,
+            node_dir=doc["node"].get("dir", "frontend") if "node" in doc else None,
+            databases=self.databases(doc.get("databases", {})),
+            app=AppSpec(
+                command=app["command"] if isinstance(app["command"], str) else tuple(app["command"]),
+                cwd=app.get("cwd", "."),
+            )
+            if app
+            else None,
+            backups_keep=int(settings.get("backups_keep", 5)),
+            lock_timeout=float(settings.get("lock_timeout", 10)),
+        )
+
+    def inside_root(self, rel: str, parts: list[PathPart]) -> bool:
+        """True when a relative path stays inside the schema's folder."""
+        if PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute() or PureWindowsPath(rel).drive:
+            self.problem(parts, f"{json.dumps(rel)} must be relative to the schema's folder, not absolute")
+            return False
+        target = os.path.normpath(os.path.join(str(self.root), rel))
+        if os.path.commonpath([target, str(self.root)]) != str(self.root) or target == str(self.root):
+            self.problem(parts, f"{json.dumps(rel)} must stay inside the schema's folder")
+            return False
+        return True
+
+    def databases(self, decl: dict[str, Any]) -> tuple[Database, ...]:
+        out, seen = [], {}
+        for db_path, body in decl.items():
+            parts: list[PathPart] = ["databases", db_path]
+            if not self.inside_root(db_path, parts):
+                continue
+            key = os.path.normcase(os.path.normpath(db_path))
+            if key in seen:
+                self.problem(parts, f"same file as {json.dumps(seen[key])}")
+            seen[key] = db_path
+            tables = self.tables(body.get("tables", {}), parts + ["tables"])
+            out.append(Database(path=PurePosixPath(*PurePosixPath(db_path).parts).as_posix(), tables=tables))
+        return tuple(out)
+
+    def tables(self, decl: dict[str, Any], parts: list[PathPart]) -> tuple[Table, ...]:
+        self.case_clashes(decl, parts, "table")
+        tables = [self.table(name, body, parts + [name]) for name, body in decl.items()]
+        by_name = {fold(t.name): t for t in tables}
+        tables = [
+            replace(table, columns=tuple(
+                replace(c, references=self.resolve_reference(c.references[1], by_name,
+                                                             parts + [table.name, "columns", c.name]))
+                if c.references else c
+                for c in table.columns))
+            for table in tables
+        ]
+        index_names: dict[str, str] = {}
+        for table in tables:
+            for i, index in enumerate(table.indexes):
+                if index.name:
+                    if fold(index.name) in index_names or fold(index.name) in by_name:
+                        self.problem(parts + [table.name, "indexes", i, "name"],
+                                     f"index name {json.dumps(index.name)} is used twice in this database")
+                    index_names[fold(index.name)] = table.name
+        return tuple(tables)
+
+    def case_clashes(self, decl: dict[str, Any], parts: list[PathPart], what: str) -> None:
+        seen: dict[str, str] = {}
+        for name in decl:
+            if fold(name) in seen:
+                self.problem(parts + [name], f"{what} {json.dumps(name)} and {json.dumps(seen[fold(name)])} "
+                             "differ only in case, which SQLite treats as the same name")
+            seen[fold(name)] = name
+
+    def table(self, name: str, body: dict[str, Any], parts: list[PathPart]) -> Table:
+        self.case_clashes(body["columns"], parts + ["columns"], "column")
+        columns, column_pks = [], []
+        for col_name, spec in body["columns"].items():
+            columns.append(self.column(col_name, spec, parts + ["columns", col_name]))
+            if isinstance(spec, dict) and spec.get("primary_key"):
+                column_pks.append(col_name)
+        declared = {fold(c.name): c.name for c in columns}
+        primary_key: tuple[str, ...] = tuple(column_pks)
+        if "primary_key" in body:
+            if column_pks:
+                self.problem(parts + ["primary_key"], "give the primary key either here or on columns, not both")
+            missing = [c for c in body["primary_key"] if fold(c) not in declared]
+            for col in missing:
+                self.problem(parts + ["primary_key"], f"primary key column {json.dumps(col)} is not declared")
+            primary_key = tuple(declared.get(fold(c), c) for c in body["primary_key"])
+        indexes = []
+        for i, spec in enumerate(body.get("indexes", [])):
+            cols = spec["columns"]
+            for col in cols:
+                if fold(col) not in declared:
+                    self.problem(parts + ["indexes", i, "columns"], f"index column {json.dumps(col)} is not declared "
+                                 f"in table {json.dumps(name)}")
+            if len({fold(c) for c in cols}) != len(cols):
+                self.problem(parts + ["indexes", i, "columns"], "a column is listed twice")
+            indexes.append(Index(columns=tuple(declared.get(fold(c), c) for c in cols),
+                                 unique=bool(spec.get("unique", False)), name=spec.get("name")))
+        return Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes))
+
+    def column(self, name: str, spec: Union[str, dict[str, Any]], parts: list[PathPart]) -> Column:
+        if isinstance(spec, str):
+            spec = {"type": spec}
+        type_name = " ".join(spec["type"].split())
+        if not _TYPE_NAME.fullmatch(type_name):
+            self.problem(parts + ["type"], f"{json.dumps(spec['type'])} is not an SQLite type name "
+                         "(words, optionally followed by (N) or (N, M))")
+        default = None
+        if "default" in spec:
+            raw = spec["default"]
+            if isinstance(raw, dict):
+                default = Default(raw["sql"].strip(), sql=True)
+                self.check_sql_default(default, parts + ["default", "sql"])
+            else:
+                default = Default(raw)
+        references = None
+        if "references" in spec:
+            references = ("", spec["references"])  # resolved once every table is known
+        return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
+                      default=default, references=references)
+
+    def check_sql_default(self, default: Default, parts: list[PathPart]) -> None:
+        """A {"sql": …} default must be exactly one constant expression."""
+        from .sql import default_sql
+
+        if self._memory is None:
+            self._memory = sqlite3.connect(":memory:")
+        expr = str(default.value)
+        try:
+            self._memory.execute("DROP TABLE IF EXISTS probe")
+            self._memory.execute(f"CREATE TABLE probe (x DEFAULT {default_sql(default)})")
+            rows = self._memory.execute("SELECT name, dflt_value FROM pragma_table_info('probe')").fetchall()
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            self.problem(parts, f"{json.dumps(expr)} is not a constant SQL expression: {exc}")
+            return
+        if len(rows) != 1 or rows[0][1] not in (expr, f"({expr})") and rows[0][1].strip("()") != expr:
+            self.problem(parts, f"{json.dumps(expr)} is not one constant SQL expression")
+
+    def resolve_reference(self, text: str, by_name: dict[str, Table], parts: list[PathPart]) -> Optional[tuple[str, str]]:
+        """Split "table.column" at the dot that names a declared table and column."""
+        for i, ch in enumerate(text):
+            if ch == ".":
+                target = by_name.get(fold(text[:i]))
+                column = target.column(text[i + 1:]) if target else None
+                if target and column:
+                    return target.name, column.name
+        self.problem(parts + ["references"], f"{json.dumps(text)} does not name a declared column "
+                     "(\"table.column\" in the same database)")
+        return None

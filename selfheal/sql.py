@@ -1,0 +1,155 @@
+"""SQL text for the model: identifiers and literals quoted, DDL rendered, table definitions spliced."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from .model import Column, Default, Index, Literal, Table
+
+_BARE_DEFAULTS = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "NULL", "TRUE", "FALSE"}
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier so that any name SQLite accepts is used verbatim."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: Literal) -> str:
+    """Render a JSON literal as an SQL literal (never guessed as SQL)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def default_sql(default: Default) -> str:
+    """The text after DEFAULT: a literal, a bare keyword, or a parenthesised expression."""
+    if not default.sql:
+        return quote_literal(default.value)
+    expr = str(default.value).strip()
+    if expr.upper() in _BARE_DEFAULTS or _NUMBER.fullmatch(expr) or _is_string_literal(expr):
+        return expr
+    return f"({expr})"
+
+
+def _is_string_literal(expr: str) -> bool:
+    return len(expr) >= 2 and expr[0] == expr[-1] == "'" and "'" not in expr[1:-1].replace("''", "")
+
+
+def column_def(column: Column, inline_pk: bool = False) -> str:
+    """The column definition as it appears in CREATE TABLE or ADD COLUMN."""
+    parts = [quote_ident(column.name)]
+    if column.type:
+        parts.append(column.type)
+    if inline_pk:
+        parts.append("PRIMARY KEY")
+    if column.not_null:
+        parts.append("NOT NULL")
+    if column.default is not None:
+        parts.append("DEFAULT " + default_sql(column.default))
+    if column.references:
+        table, col = column.references
+        parts.append(f"REFERENCES {quote_ident(table)} ({quote_ident(col)})")
+    return " ".join(parts)
+
+
+def create_table(table: Table) -> str:
+    """CREATE TABLE for a declared table, columns in declared order."""
+    single_pk = table.primary_key[0] if len(table.primary_key) == 1 else None
+    defs = [column_def(c, inline_pk=c.name == single_pk) for c in table.columns]
+    if len(table.primary_key) > 1:
+        defs.append("PRIMARY KEY (" + ", ".join(map(quote_ident, table.primary_key)) + ")")
+    return f"CREATE TABLE {quote_ident(table.name)} (\n  " + ",\n  ".join(defs) + "\n)"
+
+
+def create_index(table: str, index: Index, name: str) -> str:
+    """CREATE [UNIQUE] INDEX with every identifier quoted."""
+    unique = "UNIQUE " if index.unique else ""
+    cols = ", ".join(quote_ident(c or "") for c in index.columns)
+    return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({cols})"
+
+
+def add_column(table: str, column: Column) -> str:
+    """ALTER TABLE … ADD COLUMN."""
+    return f"ALTER TABLE {quote_ident(table)} ADD COLUMN {column_def(column)}"
+
+
+def default_index_name(table: str, columns: Iterable[Optional[str]]) -> str:
+    """The default index name: idx_TABLE_COL1_COL2."""
+    return "_".join(["idx", table, *(c or "expr" for c in columns)])
+
+
+_TABLE_CONSTRAINT = re.compile(r"(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b", re.IGNORECASE)
+
+
+def splice_columns(create_sql: str, new_defs: list[str]) -> str:
+    """Insert column definitions after the last column of a CREATE TABLE statement.
+
+    Items are split on top-level commas (quotes, brackets and comments respected); new columns go
+    before the table constraints, as SQLite's own ADD COLUMN does.
+    """
+    items = _top_level_items(create_sql)
+    if items is None:
+        raise ValueError("cannot parse the table definition")
+    open_pos, spans = items
+    last_column_end = open_pos + 1
+    for start, end in spans:
+        if _TABLE_CONSTRAINT.match(create_sql[start:end].lstrip()):
+            break
+        last_column_end = end
+    last_line = create_sql[:last_column_end].rsplit("\n", 1)[-1]
+    # after a trailing line comment, a comma on the same line would be commented out
+    sep = "\n  , " if "--" in last_line else ", "
+    addition = "".join(sep + d for d in new_defs)
+    return create_sql[:last_column_end] + addition + create_sql[last_column_end:]
+
+
+def _top_level_items(sql: str) -> Optional[tuple[int, list[tuple[int, int]]]]:
+    """Position of the opening paren and (start, end) of each top-level item inside it."""
+    depth, i, n = 0, 0, len(sql)
+    open_pos, start = -1, -1
+    spans: list[tuple[int, int]] = []
+    closers = {'"': '"', "'": "'", "`": "`", "[": "]"}
+    while i < n:
+        ch = sql[i]
+        if ch in closers:
+            close = closers[ch]
+            i += 1
+            while i < n:
+                if sql[i] == close:
+                    if close != "]" and i + 1 < n and sql[i + 1] == close:
+                        i += 2
+                        continue
+                    break
+                i += 1
+        elif sql.startswith("--", i):
+            i = sql.find("\n", i)
+            i = n if i < 0 else i
+        elif sql.startswith("/*", i):
+            i = sql.find("*/", i + 2)
+            i = n if i < 0 else i + 1
+        elif ch == "(":
+            depth += 1
+            if depth == 1 and open_pos < 0:
+                open_pos, start = i, i + 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and open_pos >= 0:
+                spans.append((start, _rstrip_pos(sql, start, i)))
+                return open_pos, spans
+        elif ch == "," and depth == 1:
+            spans.append((start, _rstrip_pos(sql, start, i)))
+            start = i + 1
+        i += 1
+    return None
+
+
+def _rstrip_pos(sql: str, start: int, end: int) -> int:
+    while end > start and sql[end - 1].isspace():
+        end -= 1
+    return end
