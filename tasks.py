@@ -49,11 +49,9 @@ def heal_all(c, schema=None, dry_run=False, fs_only=False, db_only=False, json=F
 def db(c, schema=None, dry_run=False, restore=False, json=False, quiet=False, verbose=False, no_backup=False):
     """Databases: create missing files, tables, columns and indexes."""
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
-    path = cli.resolve_schema(schema, HERE)
-    if restore:
-        _finish(cli.restore(path, mode, as_json=json, quiet=quiet, verbose=verbose))
-    _finish(cli.execute("heal.db", path, mode, ("db",), as_json=json, quiet=quiet, verbose=verbose,
-                        backup=not no_backup))
+    parts = ("restore", "db") if restore else ("db",)
+    _finish(cli.execute("heal.db", cli.resolve_schema(schema, HERE), mode, parts, as_json=json, quiet=quiet,
+                        verbose=verbose, backup=not no_backup))
 
 
 @task(help={**COMMON_HELP, "dry_run": "print every file action; change nothing"})

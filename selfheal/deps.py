@@ -46,7 +46,9 @@ class Requirement:
     text: str
 
 
-def read_requirements(path: Path, root: Path, seen: Optional[set[Path]] = None) -> tuple[list[Requirement], list[Finding]]:
+def read_requirements(
+    path: Path, root: Path, seen: Optional[set[Path]] = None
+) -> tuple[list[Requirement], list[Finding]]:
     """Requirement lines of a file and its -r includes; problems as findings."""
     seen = seen if seen is not None else set()
     rel = _rel(path, root)
@@ -202,7 +204,7 @@ def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
     return out
 
 
-def stream_command(command: list[str], cwd: Path, progress: "object") -> tuple[int, str]:
+def stream_command(command: list[str], cwd: Path, progress: object) -> tuple[int, str]:
     """Run a command, passing its output to stderr line by line; return (exit code, last lines)."""
     tail: deque[str] = deque(maxlen=8)
     try:

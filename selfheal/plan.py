@@ -197,8 +197,8 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
             result.ops.append(CreateTable(table))
             _plan_indexes(table, None, facts, label, taken, result)
         else:
-            _plan_columns(table, live, facts, label, taken, result)
-            _plan_indexes(table, live, facts, label, taken, result)
+            added = _plan_columns(table, live, facts, label, taken, result)
+            _plan_indexes(table, live, facts, label, taken, result, added)
     for live in live_tables:
         if desired.table(live.name) is None:
             result.findings.append(Finding("db.table", f"{label}:{live.name}", Status.OK,
@@ -214,7 +214,8 @@ def _free_name(base: str, taken: set[str]) -> str:
     return name
 
 
-def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str], result: Plan) -> None:
+def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str], result: Plan) -> set[str]:
+    """Plan the missing columns of a live table; return the folded names of those that will be added."""
     missing = [c for c in table.columns if live.column(c.name) is None]
     declared_pk = {fold(c) for c in table.primary_key}
     rebuild: list[Column] = []
@@ -261,6 +262,7 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
             "db.table", f"{label}:{live.name}", Status.WARNING,
             f"primary key is ({', '.join(live.primary_key)}), declared ({', '.join(table.primary_key)})",
             hint="selfheal never changes a primary key: migrate by hand or update schema.json"))
+    return {fold(c.name) for c in rebuild + alter}
 
 
 def _alter_cannot_add(column: Column) -> bool:
@@ -344,7 +346,7 @@ def _find_index(live: Table, index: Index) -> Optional[Index]:
 
 
 def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str, taken: set[str],
-                  result: Plan) -> None:
+                  result: Plan, added: frozenset[str] | set[str] = frozenset()) -> None:
     table_name = live.name if live else table.name
     matched: set[str] = set()
     for index in table.indexes:
@@ -354,6 +356,13 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
             continue
         base = index.name or sql.default_index_name(table.name, index.columns)
         target = f"{label}:{table_name}#{base}"
+        absent = [c for c in index.columns if live and live.column(c or "") is None and fold(c or "") not in added]
+        if absent:
+            # never index a missing column: SQLite would index the string constant "name" instead
+            result.findings.append(Finding(
+                "db.index", target, Status.ERROR, f"cannot create the index: column {', '.join(map(str, absent))} "
+                "is missing and cannot be added", hint="resolve the column's error first, then heal again"))
+            continue
         if index.name and fold(index.name) in taken:
             result.findings.append(Finding(
                 "db.index", target, Status.ERROR,

@@ -16,7 +16,7 @@ STYLES = {Status.OK: "green", Status.HEALED: "cyan", Status.WARNING: "yellow", S
 ORDER = {Status.ERROR: 0, Status.WARNING: 1, Status.HEALED: 2, Status.OK: 3}
 
 
-def render_json(report: "Report", out: Optional[TextIO] = None) -> None:
+def render_json(report: Report, out: Optional[TextIO] = None) -> None:
     """Exactly one JSON document on stdout."""
     stream = out or sys.stdout
     stream.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -34,7 +34,7 @@ def visible(findings: list[Finding], quiet: bool, verbose: bool) -> list[Finding
     return sorted(shown, key=lambda f: ORDER[f.status])  # stable: checks keep their order
 
 
-def render_text(report: "Report", title: str, quiet: bool = False, verbose: bool = False,
+def render_text(report: Report, title: str, quiet: bool = False, verbose: bool = False,
                 show_actions: bool = False, out: Optional[TextIO] = None) -> None:
     """Problems first, each with its hint; then one summary line."""
     from rich.console import Console
@@ -58,7 +58,7 @@ def render_text(report: "Report", title: str, quiet: bool = False, verbose: bool
     console.print(summary_line(report))
 
 
-def summary_line(report: "Report") -> "object":
+def summary_line(report: Report) -> object:
     """Total: 31 ok, 2 healed, 1 warning, 0 errors -> exit 1."""
     from rich.text import Text
 

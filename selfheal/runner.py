@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import glob as globlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 from .context import Mode, RunContext
 from .findings import Finding, Status, exit_code, overall_status, summarize
@@ -114,6 +115,12 @@ def _fs(ctx: RunContext, **_: Any) -> list[Finding]:
     return check_directories(ctx)
 
 
+def _restore(ctx: RunContext, **_: Any) -> list[Finding]:
+    from .restore import restore_corrupt
+
+    return restore_corrupt(ctx)
+
+
 def _deps(ctx: RunContext, install: bool = False, node: bool = False, **_: Any) -> list[Finding]:
     from .deps import check_dependencies
 
@@ -121,5 +128,5 @@ def _deps(ctx: RunContext, install: bool = False, node: bool = False, **_: Any) 
 
 
 _CHECKS: dict[str, Callable[..., list[Finding]]] = {
-    "python": _python, "env": _env, "fs": _fs, "db": _databases, "deps": _deps,
+    "python": _python, "env": _env, "fs": _fs, "restore": _restore, "db": _databases, "deps": _deps,
 }

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from . import __version__
 from .model import Project
-from .schemafile import SCHEMA_OF_SCHEMA, load as load_uncached
+from .schemafile import SCHEMA_OF_SCHEMA
+from .schemafile import load as load_uncached
 
 _CACHE_NAME = "schema-ok"
 

@@ -7,9 +7,10 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Optional, Union
 
 from .model import AppSpec, Column, Database, Default, EnvSpec, Index, Project, Table, fold
 
@@ -42,7 +43,7 @@ def location(parts: Iterable[PathPart]) -> str:
     return out or "(top level)"
 
 
-class _Object(dict):  # type: ignore[type-arg]
+class _Object(dict):  # type: ignore[type-arg,unused-ignore]
     """A JSON object that remembers the keys it saw more than once."""
 
     duplicates: list[str]
@@ -72,7 +73,7 @@ def read_document(path: Path) -> Any:
         raise SchemaError(
             path, [(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
         ) from None
-    problems = list(_duplicate_keys(doc, []))
+    problems = list(_duplicate_keys(doc, [])) + list(_nul_characters(doc, []))
     if problems:
         raise SchemaError(path, problems)
     return doc
@@ -87,6 +88,20 @@ def _duplicate_keys(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _duplicate_keys(value, parts + [i])
+
+
+def _nul_characters(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str]]:
+    """SQLite cannot store a NUL character in a name or in SQL text."""
+    if isinstance(node, str) and "\0" in node:
+        yield location(parts), "contains a NUL character"
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if "\0" in key:
+                yield location(parts + [key]), "name contains a NUL character"
+            yield from _nul_characters(value, parts + [key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _nul_characters(value, parts + [i])
 
 
 def structure_problems(doc: Any) -> list[tuple[str, str]]:
@@ -115,8 +130,8 @@ def _explain(error: Any) -> list[tuple[str, str]]:
         out = []
         for key in error.instance:
             if key not in known:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f"; did you mean {json.dumps(close[0])}?" if close else ""
+                close = closest(key, allowed)
+                hint = f"; did you mean {json.dumps(close)}?" if close else ""
                 valid = f" (valid keys: {', '.join(allowed)})" if not close and allowed else ""
                 out.append((where, f"unknown key {json.dumps(key)}{hint}{valid}"))
         return out
@@ -129,6 +144,16 @@ def _explain(error: Any) -> list[tuple[str, str]]:
     if error.validator in ("minLength", "pattern") and isinstance(error.instance, str):
         return [(where, "must not be empty" if not error.instance.strip() else error.message)]
     return [(where, error.message)]
+
+
+def closest(key: str, allowed: list[str]) -> Optional[str]:
+    """The valid key most likely meant: a shared prefix first ("enviroment" -> "env"), then similarity."""
+    lowered = key.lower()
+    prefixed = [a for a in allowed if len(a) >= 3 and (lowered.startswith(a) or a.startswith(lowered))]
+    if prefixed:
+        return max(prefixed, key=len)
+    close = difflib.get_close_matches(lowered, allowed, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _describe_types(error: Any) -> str:
@@ -216,7 +241,8 @@ class _Builder:
         return True
 
     def databases(self, decl: dict[str, Any]) -> tuple[Database, ...]:
-        out, seen = [], {}
+        out: list[Database] = []
+        seen: dict[str, str] = {}
         for db_path, body in decl.items():
             parts: list[PathPart] = ["databases", db_path]
             if not self.inside_root(db_path, parts):
@@ -326,7 +352,9 @@ class _Builder:
         if len(rows) != 1 or rows[0][1] not in (expr, f"({expr})") and rows[0][1].strip("()") != expr:
             self.problem(parts, f"{json.dumps(expr)} is not one constant SQL expression")
 
-    def resolve_reference(self, text: str, by_name: dict[str, Table], parts: list[PathPart]) -> Optional[tuple[str, str]]:
+    def resolve_reference(
+        self, text: str, by_name: dict[str, Table], parts: list[PathPart]
+    ) -> Optional[tuple[str, str]]:
         """Split "table.column" at the dot that names a declared table and column."""
         for i, ch in enumerate(text):
             if ch == ".":

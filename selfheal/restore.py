@@ -1,0 +1,76 @@
+"""heal.db --restore: move a corrupt database aside and put its newest good backup in its place."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .backup import newest_good_backup
+from .context import RunContext
+from .dbfile import connect, header_problem, quick_check
+from .findings import Finding, Status
+
+
+def corruption(path: Path, timeout: float) -> str:
+    """The first problem that makes the file unusable, or "" when it is a sound SQLite database."""
+    problem = header_problem(path)
+    if problem:
+        return problem
+    try:
+        conn = connect(path, readonly=True, timeout=timeout)
+        try:
+            return quick_check(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return "" if "locked" in str(exc) else str(exc)
+
+
+def restore_corrupt(ctx: RunContext) -> list[Finding]:
+    """For every declared database that is corrupt: restore the newest good backup, or say why not."""
+    findings = []
+    for db in ctx.project.databases:
+        paths = sorted(ctx.project.root.glob(db.path)) if db.is_glob else [ctx.project.root / db.path]
+        for path in paths:
+            if path.is_file():
+                label = path.relative_to(ctx.project.root).as_posix()
+                problem = corruption(path, ctx.project.lock_timeout)
+                if problem:
+                    findings.append(_restore(ctx, path, label, problem))
+    return findings
+
+
+def _restore(ctx: RunContext, path: Path, label: str, problem: str) -> Finding:
+    backup = newest_good_backup(ctx.project.state_dir, label)
+    if backup is None:
+        return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}) and no good backup exists; "
+                       "left as it was", hint="recover it with the sqlite3 shell's .recover, or from your own copies")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    shown = backup.relative_to(ctx.project.root).as_posix()
+    action = f"move {label} to {aside.name}; copy {shown} to {label}"
+    if not ctx.healing:
+        return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}); would restore {backup.name}",
+                       action=action)
+    try:
+        ctx.lock()
+        temp = path.with_name(path.name + ".selfheal-new")
+        shutil.copyfile(backup, temp)
+        with temp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(path, aside)  # moved aside, never deleted
+        for suffix in ("-journal", "-wal", "-shm"):  # a stale journal belongs to the corrupt file
+            side = Path(str(path) + suffix)
+            if side.exists():
+                os.replace(side, Path(str(aside) + suffix))
+        os.replace(temp, path)
+    except Exception as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Finding("db.restore", label, Status.ERROR, f"restore failed: {reason}",
+                       hint="check permissions of the database folder")
+    ctx.audit.record("db.restore", label, action, "applied")
+    return Finding("db.restore", label, Status.HEALED, f"was corrupt ({problem}); restored {backup.name}, "
+                   f"the corrupt file kept as {aside.name}", action=action)

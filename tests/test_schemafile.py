@@ -1,0 +1,119 @@
+"""Loading schema.json: every problem reported at once, with its location and a useful message."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from selfheal.schemafile import SchemaError, load, location
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def problems_of(tmp_path, text):
+    path = tmp_path / "schema.json"
+    path.write_text(text if isinstance(text, str) else json.dumps(text))
+    with pytest.raises(SchemaError) as info:
+        load(path)
+    return info.value.problems
+
+
+def table_doc(columns, **table):
+    return {"version": 1, "databases": {"app/data.db": {"tables": {"users": {"columns": columns, **table}}}}}
+
+
+def test_demo_schema_loads():
+    project = load(ROOT / "schema.json")
+    assert [d.path for d in project.databases] == ["app/data.db", "data/auth.db", "data/chat.db", "data/market.db"]
+    tables = {t.name for d in project.databases for t in d.tables}
+    assert {"product_catalog", "market_ticks", "price_proposals", "ingestion_jobs", "users", "session_tokens",
+            "threads", "messages", "summaries", "market_data", "pricing_list"} == tables
+    catalog = project.databases[0].table("product_catalog")
+    assert catalog.column("updated_at") and catalog.column("source_url")
+    users = project.databases[1].table("users")
+    assert users.column("two_factor_enabled") and users.column("totp_secret")
+    assert project.databases[2].table("threads").column("updated_at")
+
+
+def test_location_quotes_what_needs_it():
+    assert location(["databases", "app/data.db", "tables", "users", "columns", "email"]) == \
+        'databases."app/data.db".tables.users.columns.email'
+    assert location(["directories", 2]) == "directories[2]"
+
+
+def test_invalid_json_gives_line_and_column(tmp_path):
+    [(where, message)] = problems_of(tmp_path, '{"version": 1,\n  "databases": {,}}')
+    assert where == "line 2, column 17" and "invalid JSON" in message
+
+
+def test_duplicate_keys_are_errors(tmp_path):
+    [(where, message)] = problems_of(tmp_path, '{"version": 1, "databases": {"a.db": {"tables": {}}, '
+                                               '"a.db": {"tables": {}}}}')
+    assert where == "databases" and 'duplicate key "a.db"' in message
+
+
+def test_unknown_keys_name_the_closest_valid_key_and_all_problems_come_at_once(tmp_path):
+    doc = table_doc({"id": {"type": "INTEGER", "primery_key": True}}, indexs=[])
+    doc["enviroment"] = {}
+    found = problems_of(tmp_path, doc)
+    messages = {m for _, m in found}
+    assert 'unknown key "enviroment"; did you mean "env"?' in messages
+    assert 'unknown key "indexs"; did you mean "indexes"?' in messages
+    assert 'unknown key "primery_key"; did you mean "primary_key"?' in messages
+    assert ('databases."app/data.db".tables.users.columns.id', 'unknown key "primery_key"; did you mean '
+            '"primary_key"?') in found
+
+
+@pytest.mark.parametrize("doc, where, words", [
+    ({"databases": {}}, "(top level)", "'version' is required"),
+    ({"version": 2}, "version", "must be 1"),
+    (table_doc({"id": ""}), 'databases."app/data.db".tables.users.columns.id', "must not be empty"),
+    (table_doc({"id": {"type": " "}}), 'databases."app/data.db".tables.users.columns.id.type', "must not be empty"),
+    (table_doc({"id": "TEXT, evil INT"}), 'databases."app/data.db".tables.users.columns.id.type',
+     "not an SQLite type name"),
+    (table_doc({"id": "INTEGER"}, indexes=[{"columns": ["nope"]}]),
+     'databases."app/data.db".tables.users.indexes[0].columns', 'index column "nope" is not declared'),
+    (table_doc({"id": {"type": "INTEGER", "references": "groups.id"}}),
+     'databases."app/data.db".tables.users.columns.id.references', '"groups.id" does not name a declared column'),
+    (table_doc({"at": {"type": "TEXT", "default": {"sql": "1) CHECK (1"}}}),
+     'databases."app/data.db".tables.users.columns.at.default.sql', "not one constant SQL expression"),
+    (table_doc({"at": {"type": "TEXT", "default": {"sql": "(SELECT 1)"}}}),
+     'databases."app/data.db".tables.users.columns.at.default.sql', "not a constant SQL expression"),
+    (table_doc({"at": {"type": "TEXT", "default": {"sql": "1; DROP TABLE x"}}}),
+     'databases."app/data.db".tables.users.columns.at.default.sql', "constant SQL expression"),
+    (table_doc({"id": "INTEGER", "ID": "TEXT"}), 'databases."app/data.db".tables.users.columns.ID',
+     "differ only in case"),
+    (table_doc({"id": "INTEGER"}, primary_key=["nope"]), 'databases."app/data.db".tables.users.primary_key',
+     "not declared"),
+    ({"version": 1, "databases": {"../outside.db": {}}}, 'databases."../outside.db"', "must stay inside"),
+    ({"version": 1, "databases": {"/etc/x.db": {}}}, 'databases."/etc/x.db"', "not absolute"),
+    ({"version": 1, "databases": {"a/../../x.db": {}}}, 'databases."a/../../x.db"', "must stay inside"),
+    ({"version": 1, "directories": ["../up"]}, "directories[0]", "must stay inside"),
+    ({"version": 1, "databases": {"a.db": {}, "./a.db": {}}}, 'databases."./a.db"', "same file"),
+    ({"version": 1, "app": {"command": 5}}, "app.command", "expected string or array, got integer"),
+])
+def test_each_malformed_case_names_its_problem(tmp_path, doc, where, words):
+    found = problems_of(tmp_path, doc)
+    assert any(w == where and words in m for w, m in found), found
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SchemaError) as info:
+        load(tmp_path / "nope.json")
+    assert "not found" in info.value.problems[0][1]
+
+
+def test_references_resolve_names_with_dots(tmp_path):
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps({"version": 1, "databases": {"a.db": {"tables": {
+        "a.b": {"columns": {"c.d": "INTEGER"}},
+        "t": {"columns": {"r": {"type": "INTEGER", "references": "a.b.c.d"}}}}}}}))
+    project = load(path)
+    assert project.databases[0].table("t").column("r").references == ("a.b", "c.d")
+
+
+def test_column_level_primary_keys_make_a_composite_key(tmp_path):
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(table_doc({"a": {"type": "TEXT", "primary_key": True},
+                                          "b": {"type": "TEXT", "primary_key": True}})))
+    assert load(path).databases[0].tables[0].primary_key == ("a", "b")
