@@ -1,5 +1,7 @@
 """Invoke tasks of selfheal: thin wrappers that parse flags and call the selfheal package."""
 
+import shlex
+import sys
 from pathlib import Path
 
 from invoke import Collection, Exit, task
@@ -72,14 +74,32 @@ def deps(c, schema=None, install=False, node=False, dry_run=False, json=False, q
                         quiet=quiet, verbose=verbose, install=install, node=node))
 
 
+@task(help={"schema": COMMON_HELP["schema"], "quiet": COMMON_HELP["quiet"], "verbose": COMMON_HELP["verbose"],
+            "yes": "continue on warnings without asking", "strict": "treat warnings as errors",
+            "no_start": "stop after the checks; do not start the app"})
+def up(c, schema=None, yes=False, strict=False, no_start=False, quiet=False, verbose=False):
+    """Validate, heal, re-validate, then start the app (arguments after -- go to the app)."""
+    from selfheal.launcher import up as launch
+
+    _finish(launch(cli.resolve_schema(schema, HERE), yes=yes, strict=strict, no_start=no_start,
+                   app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose))
+
+
+def _after_double_dash(remainder: str) -> list[str]:
+    # Invoke joins the remainder with spaces; sys.argv keeps each argument whole
+    if "--" in sys.argv:
+        return sys.argv[sys.argv.index("--") + 1:]
+    return shlex.split(remainder)
+
+
 heal = Collection("heal", heal_all, db, fs, deps)
-ns = Collection(validate, heal)
+ns = Collection(validate, heal, up)
 
 
 @task(help={"fast": "skip the slow tests (kill, concurrency and property tests)"})
 def test(c, fast=False):
     """Run the checks CI runs: ruff (style), mypy (types), pytest (tests)."""
-    c.run("python -m ruff check selfheal tasks.py tests bench", echo=True, pty=False)
+    c.run("python -m ruff check selfheal app tasks.py tests bench", echo=True, pty=False)
     c.run("python -m mypy", echo=True, pty=False)
     c.run("python -m pytest" + (" -m 'not slow'" if fast else ""), echo=True, pty=False)
 

@@ -1,0 +1,119 @@
+"""invoke up: validate, heal if needed, decide on warnings, then start the app with .env loaded."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Optional
+
+from .cli import show
+from .context import Mode
+from .model import AppSpec, Project
+from .runner import ALL_PARTS, run
+
+
+def say(message: str) -> None:
+    """A launcher message (stderr, so stdout stays the report's and the app's)."""
+    print(f"selfheal up: {message}", file=sys.stderr, flush=True)
+
+
+def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: bool = False,
+       app_args: Sequence[str] = (), quiet: bool = False, verbose: bool = False,
+       ask: Optional[Callable[[str], str]] = None, is_tty: Optional[bool] = None) -> int:
+    """The whole start-up flow; returns 1 when it stops on errors, else the app's exit code."""
+    report = run(schema_path, Mode.HEAL, ALL_PARTS)
+    show(report, "up: validate", Mode.HEAL, as_json=False, quiet=quiet, verbose=verbose)
+    if report.exit_code == 1:
+        say("errors remain after validation; running the full heal and validating again")
+        run(schema_path, Mode.HEAL, ("env", "fs", "db"))
+        report = run(schema_path, Mode.HEAL, ALL_PARTS)
+        show(report, "up: re-validate", Mode.HEAL, as_json=False, quiet=True, verbose=False)
+        if report.exit_code == 1:
+            say("not starting the app: the errors above need a person (each says what to do)")
+            return 1
+    if report.exit_code == 2 and not _accept_warnings(strict, yes, ask, is_tty):
+        return 1 if strict else 2
+    if no_start:
+        say("checks done; not starting the app (--no-start)")
+        return report.exit_code
+    project = report.project
+    if project is None or project.app is None:
+        say("no \"app\" command in schema.json: nothing to start")
+        return report.exit_code
+    return start_app(project, project.app, app_args)
+
+
+def _accept_warnings(strict: bool, yes: bool, ask: Optional[Callable[[str], str]], is_tty: Optional[bool]) -> bool:
+    if strict:
+        say("warnings are treated as errors (--strict): not starting the app")
+        return False
+    if yes:
+        say("continuing despite the warnings above (--yes)")
+        return True
+    interactive = sys.stdin.isatty() if is_tty is None else is_tty
+    if not interactive:
+        say("continuing despite the warnings above (no terminal to ask; use --strict to stop instead)")
+        return True
+    try:
+        answer = (ask or input)("Continue? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    say("not starting the app (answered no)")
+    return False
+
+
+def app_argv(app: AppSpec, extra: Sequence[str]) -> list[str]:
+    """The app's argv: a list as given, a string split like a shell; `python` means this interpreter."""
+    argv = list(app.command) if isinstance(app.command, tuple) else shlex.split(app.command, posix=os.name != "nt")
+    if argv and argv[0] in ("python", "python3"):
+        argv[0] = sys.executable
+    return argv + list(extra)
+
+
+def app_environment(project: Project) -> dict[str, str]:
+    """The process environment plus .env's values (never overriding a variable already set)."""
+    env = dict(os.environ)
+    if project.env is None:
+        return env
+    path = project.root / project.env.file
+    if path.is_file():
+        from dotenv import dotenv_values
+
+        for key, value in dotenv_values(path, interpolate=False).items():
+            if value is not None and key not in env:
+                env[key] = value
+    return env
+
+
+def start_app(project: Project, app: AppSpec, extra: Sequence[str]) -> int:
+    """Start the app in its folder: exec on POSIX (signals reach it), a child process elsewhere."""
+    argv = app_argv(app, extra)
+    cwd = (project.root / app.cwd).resolve()
+    env = app_environment(project)
+    say(f"starting {shlex.join(argv)} in {cwd}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix" and not os.environ.get("SELFHEAL_NO_EXEC"):
+        try:
+            os.chdir(cwd)
+            os.execvpe(argv[0], argv, env)
+        except OSError as exc:
+            say(f"cannot start {argv[0]}: {exc.strerror or exc}")
+            return 127
+    try:
+        child = subprocess.Popen(argv, cwd=cwd, env=env)
+    except OSError as exc:
+        say(f"cannot start {argv[0]}: {exc.strerror or exc}")
+        return 127
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            # the console delivers Ctrl-C to the child too; wait for it to finish on its own terms
+            continue
