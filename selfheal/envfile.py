@@ -62,7 +62,8 @@ def check_env(ctx: RunContext) -> list[Finding]:
             finding = _create_env(ctx, spec.file, spec.template, template is not None)
             findings.append(finding)
             if finding.status is Status.ERROR or not env_path.exists():
-                return findings + _required(spec.required, None, template)
+                # read-only run: judge the keys by the .env that healing would create
+                return findings + _required(spec.required, template, template)
         current = parse(env_path)
     except OSError as exc:
         return [Finding("env.file", spec.file, Status.ERROR, f"cannot read: {exc.strerror or exc}",
