@@ -12,7 +12,19 @@ from .context import RunContext
 from .dbfile import connect, header_problem, quick_check
 from .findings import Finding, Status
 from .model import Database, fold
-from .plan import AddColumn, CreateTable, Facts, FactsNeeded, Op, Plan, RebuildTable, facts_needed, op_target, plan
+from .plan import (
+    AddColumn,
+    CreateTable,
+    Facts,
+    FactsNeeded,
+    Op,
+    Plan,
+    RebuildTable,
+    facts_needed,
+    op_table,
+    op_target,
+    plan,
+)
 from .sql import quote_ident
 
 QUICK_CHECK_EVERY_RUN_BYTES = 8 * 1024 * 1024  # bigger files are quick_checked only before a write
@@ -101,14 +113,22 @@ def _sqlite_error(label: str, exc: BaseException, timeout: float) -> Finding:
 
 
 def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
+    """One finding per created object; a rebuild gives one per added column, the first carrying the SQL."""
     out = []
     for op in ops:
         action = ";\n".join(op.statements())
-        if healed:
-            out.append(Finding(op.check, op_target(label, op), Status.HEALED, op.describe(), action=action))
-        else:
-            out.append(Finding(op.check, op_target(label, op), Status.ERROR, _would(op),
-                               hint="run `invoke heal.db` to apply it", action=action))
+        targets = [op_target(label, op)]
+        if isinstance(op, RebuildTable):
+            targets = [f"{label}:{op.table.name}.{c.name}" for c in op.new_columns]
+        for i, target in enumerate(targets):
+            step = action if i == 0 else f"(in the rebuild of {label}:{op_table(op)} above)"
+            if healed:
+                message = op.describe() if not isinstance(op, RebuildTable) else (
+                    f"added column {op.new_columns[i].name} (table rebuilt: rows, indexes and triggers kept)")
+                out.append(Finding(op.check, target, Status.HEALED, message, action=step))
+            else:
+                out.append(Finding(op.check, target, Status.ERROR, _would(op),
+                                   hint="run `invoke heal.db` to apply it", action=step))
     return out
 
 
@@ -132,8 +152,7 @@ def _report(ctx: RunContext, desired: Database, label: str, the_plan: Plan, heal
                            hint="run `invoke heal.db` to create it", action="create file"))
     else:
         out.append(Finding("db.file", label, Status.OK, "present and readable"))
-    changed_tables = {fold(op_target(label, op).split(":", 1)[1].split(".", 1)[0].split("#", 1)[0])
-                      for op in the_plan.ops}
+    changed_tables = {fold(op_table(op)) for op in the_plan.ops}
     for table in desired.tables:
         if fold(table.name) not in changed_tables:
             out.append(Finding("db.table", f"{label}:{table.name}", Status.OK,

@@ -113,6 +113,11 @@ class CreateIndex:
 Op = Union[CreateTable, AddColumn, RebuildTable, CreateIndex]
 
 
+def op_table(op: Op) -> str:
+    """The name of the table an operation changes."""
+    return op.table.name if isinstance(op, (CreateTable, RebuildTable)) else op.table
+
+
 def op_target(db_label: str, op: Op) -> str:
     """The report target of an operation: DB:TABLE, DB:TABLE.COLUMN or DB:TABLE#INDEX."""
     if isinstance(op, CreateTable):
