@@ -107,8 +107,8 @@ def _sqlite_error(label: str, exc: BaseException, timeout: float) -> Finding:
     if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
         return _corrupt(label, text)
     if "readonly" in text or "unable to open" in text or "disk I/O" in text:
-        return Finding("db.file", label, Status.ERROR, f"cannot write the database: {text}",
-                       hint="check that this user may write the file and its folder")
+        return Finding("db.file", label, Status.ERROR, f"cannot write the database ({text}); nothing was changed",
+                       hint="this user needs write permission on the file and on its folder (for the journal)")
     return Finding("db.file", label, Status.ERROR, f"SQLite error: {text}; nothing was changed")
 
 
@@ -174,7 +174,7 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
     except Exception as exc:  # OSError, sqlite3.Error, HealFailed, ProjectLocked: all end the same way
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {reason}",
-                        hint="check that the folder exists as a folder and is writable")]
+                        hint=f"{path.parent} must be a folder this user may write")]
     ctx.audit.record("db.file", label, "create file", "applied")
     for op in the_plan.ops:
         ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
@@ -187,6 +187,7 @@ def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the
     temp = path.with_name(path.name + ".selfheal-new")
     for leftover in (temp, Path(str(temp) + "-journal")):
         leftover.unlink(missing_ok=True)
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))  # a clear OSError, unlike SQLite's
     conn = _writer(temp, ctx.project.lock_timeout)
     try:
         _apply(conn, desired, label, the_plan.ops, Facts())
