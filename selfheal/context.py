@@ -11,6 +11,7 @@ from typing import Optional
 
 from .audit import Audit
 from .model import Project
+from .statecache import StateCache
 
 
 class Mode(str, Enum):
@@ -36,6 +37,7 @@ class RunContext:
     _stack: ExitStack = field(default_factory=ExitStack)
     _locked: bool = False
     _audit: Optional[Audit] = None
+    _cache: Optional[StateCache] = None
 
     @property
     def healing(self) -> bool:
@@ -49,6 +51,13 @@ class RunContext:
             self._audit = Audit(self.project.state_dir)
         return self._audit
 
+    @property
+    def cache(self) -> StateCache:
+        """Remembered results of clean checks (saved only by runs that may write)."""
+        if self._cache is None:
+            self._cache = StateCache(self.project.state_dir, writable=self.healing)
+        return self._cache
+
     def lock(self) -> None:
         """Take the project lock before the first change; held until the run closes."""
         if not self._locked:
@@ -58,5 +67,9 @@ class RunContext:
             self._locked = True
 
     def close(self) -> None:
-        """Release what the run holds."""
-        self._stack.close()
+        """Save the cache and release what the run holds."""
+        try:
+            if self._cache is not None:
+                self._cache.save()
+        finally:
+            self._stack.close()

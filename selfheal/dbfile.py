@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING, Optional
 from urllib.parse import quote
+
+from .findings import Finding
+from .model import Database
+
+if TYPE_CHECKING:
+    from .context import RunContext
+
+QUICK_CHECK_EVERY_RUN_BYTES = 8 * 1024 * 1024  # bigger files are quick_checked only before a write
 
 HEADER = b"SQLite format 3\x00"
 
@@ -36,3 +46,30 @@ def quick_check(conn: sqlite3.Connection) -> str:
     rows = conn.execute("PRAGMA quick_check").fetchall()
     first = rows[0][0] if rows else "ok"
     return "" if first == "ok" else first
+
+
+def cache_key(conn: sqlite3.Connection, path: Path, desired: Database) -> str:
+    """What a clean result depends on: the schema's version, the file's identity, the declaration."""
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    st = path.stat()
+    declared = hashlib.sha256(repr(desired).encode("utf-8")).hexdigest()[:32]
+    return f"{version}:{st.st_dev}:{st.st_ino}:{declared}"
+
+
+def cached_check(ctx: RunContext, desired: Database, path: Path, label: str) -> Optional[list[Finding]]:
+    """The remembered clean findings of a sound, unchanged database; None means: check it fully."""
+    if not path.is_file() or header_problem(path) or not path.stat().st_size:
+        return None
+    section = "db:" + label
+    if section not in ctx.cache.entries:
+        return None
+    try:
+        conn = connect(path, readonly=True, timeout=ctx.project.lock_timeout)
+        try:
+            if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES and quick_check(conn):
+                return None
+            return ctx.cache.get(section, cache_key(conn, path, desired))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None

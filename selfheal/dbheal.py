@@ -9,11 +9,12 @@ from pathlib import Path
 from . import catalog
 from .backup import write_backup
 from .context import RunContext
-from .dbfile import connect, header_problem, quick_check
+from .dbfile import QUICK_CHECK_EVERY_RUN_BYTES, cache_key, connect, header_problem, quick_check
 from .findings import Finding, Status
 from .model import Database, fold
 from .plan import (
     AddColumn,
+    AddColumnsInBulk,
     CreateTable,
     Facts,
     FactsNeeded,
@@ -23,11 +24,10 @@ from .plan import (
     facts_needed,
     op_table,
     op_target,
+    op_targets,
     plan,
 )
 from .sql import quote_ident
-
-QUICK_CHECK_EVERY_RUN_BYTES = 8 * 1024 * 1024  # bigger files are quick_checked only before a write
 
 
 class HealFailed(Exception):
@@ -55,11 +55,16 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
                 if problem:
                     return [_corrupt(label, problem)]
             the_plan = _plan_live(conn, desired, label)
+            if not the_plan.ops:
+                findings = _report(ctx, desired, label, the_plan, healed=False)
+                ctx.cache.put("db:" + label, cache_key(conn, path, desired), findings)
+                return findings
         finally:
             conn.close()
     except sqlite3.Error as exc:
         return [_sqlite_error(label, exc, timeout)]
-    if not the_plan.ops or not ctx.healing:
+    ctx.cache.forget("db:" + label)
+    if not ctx.healing:
         return _report(ctx, desired, label, the_plan, healed=False)
     try:
         ctx.lock()
@@ -117,14 +122,15 @@ def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
     out = []
     for op in ops:
         action = ";\n".join(op.statements())
-        targets = [op_target(label, op)]
-        if isinstance(op, RebuildTable):
-            targets = [f"{label}:{op.table.name}.{c.name}" for c in op.new_columns]
+        targets = op_targets(label, op)
         for i, target in enumerate(targets):
-            step = action if i == 0 else f"(in the rebuild of {label}:{op_table(op)} above)"
+            step = action if i == 0 else f"(in the {_kind(op)} of {label}:{op_table(op)} above)"
             if healed:
-                message = op.describe() if not isinstance(op, RebuildTable) else (
-                    f"added column {op.new_columns[i].name} (table rebuilt: rows, indexes and triggers kept)")
+                message = op.describe()
+                if isinstance(op, RebuildTable):
+                    message = f"added column {op.new_columns[i].name} (table rebuilt: rows, indexes and triggers kept)"
+                elif isinstance(op, AddColumnsInBulk):
+                    message = f"added column {target.rsplit('.', 1)[-1]} (one schema update for {len(targets)} columns)"
                 out.append(Finding(op.check, target, Status.HEALED, message, action=step))
             else:
                 out.append(Finding(op.check, target, Status.ERROR, _would(op),
@@ -132,10 +138,14 @@ def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
     return out
 
 
+def _kind(op: Op) -> str:
+    return "rebuild" if isinstance(op, RebuildTable) else "schema update"
+
+
 def _would(op: Op) -> str:
     if isinstance(op, CreateTable):
         return "table is missing (heal would create it)"
-    if isinstance(op, (AddColumn, RebuildTable)):
+    if isinstance(op, (AddColumn, AddColumnsInBulk, RebuildTable)):
         how = " by rebuilding the table" if isinstance(op, RebuildTable) else ""
         return f"column is missing (heal would add it{how})"
     return "index is missing (heal would create it)"
@@ -273,6 +283,9 @@ def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op
     rows_before = {op.table.name: _count(conn, op.table.name) for op in ops if isinstance(op, RebuildTable)}
     for op in ops:
         for statement in op.statements():
+            if statement == "PRAGMA schema_version = <current + 1>":
+                # bump past the current value so every connection re-reads the rewritten schema
+                statement = f"PRAGMA schema_version = {conn.execute('PRAGMA schema_version').fetchone()[0] + 1}"
             conn.execute(statement)
     for table, count in rows_before.items():
         if _count(conn, table) != count:

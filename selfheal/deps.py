@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -24,6 +27,15 @@ def check_python(ctx: RunContext) -> list[Finding]:
     running = platform.python_version()
     if not spec:
         return [Finding("python.version", running, Status.OK, f"Python {running} (no requirement declared)")]
+    key = f"{sys.executable}|{sys.version}|{spec}"
+    cached = ctx.cache.get("python", key)
+    if cached is None:
+        cached = _check_python(spec, running)
+        ctx.cache.put("python", key, cached)
+    return cached
+
+
+def _check_python(spec: str, running: str) -> list[Finding]:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
@@ -169,14 +181,40 @@ def check_dependencies(ctx: RunContext, install: bool = False, node: bool = Fals
     return findings
 
 
+def _environment_key(files: Iterable[Path]) -> str:
+    """What installed-package findings depend on: the interpreter, the files read, every sys.path folder
+    (installing or removing a distribution changes its folder's mtime)."""
+    h = hashlib.sha256(f"{sys.executable}|{sys.version}".encode())
+    for path in sorted(files):
+        try:
+            h.update(str(path).encode() + b"\0" + path.read_bytes())
+        except OSError:
+            h.update(str(path).encode() + b"\0missing")
+    for entry in sys.path:
+        try:
+            h.update(f"{entry}|{os.stat(entry or '.').st_mtime_ns}".encode())
+        except OSError:
+            continue
+    return h.hexdigest()
+
+
 def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
     root = ctx.project.root
-    per_file: list[tuple[Path, list[Finding]]] = []
+    read: list[tuple[Path, list[Requirement], list[Finding]]] = []
+    seen: set[Path] = set()
     for path in requirement_files(ctx):
-        reqs, problems = read_requirements(path, root)
-        per_file.append((path, problems + [check_requirement(r) for r in reqs]))
+        reqs, problems = read_requirements(path, root, seen)
+        read.append((path, reqs, problems))
+    key = _environment_key(seen)
     if not install:
-        return [f for _, found in per_file for f in found]
+        cached = ctx.cache.get("deps.python", key)
+        if cached is not None:
+            return cached
+    per_file = [(path, problems + [check_requirement(r) for r in reqs]) for path, reqs, problems in read]
+    if not install:
+        found = [f for _, fs in per_file for f in fs]
+        ctx.cache.put("deps.python", key, found)
+        return found
     out: list[Finding] = []
     for path, found in per_file:
         unmet = any(f.status is Status.ERROR and f.check == "deps.python" for f in found)

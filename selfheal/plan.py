@@ -110,12 +110,56 @@ class CreateIndex:
         return f"created {kind} {self.name} on ({', '.join(c or '' for c in self.index.columns)})"
 
 
-Op = Union[CreateTable, AddColumn, RebuildTable, CreateIndex]
+@dataclass(frozen=True)
+class AddColumnsInBulk:
+    """Many ADD COLUMNs in one schema update: each table's definition is rewritten as ALTER TABLE would.
+
+    SQLite re-reads the whole schema after every ALTER, so N additions in a file of N tables cost
+    O(N²); rewriting the definitions and bumping schema_version once costs O(N). Only columns that
+    ALTER TABLE ADD COLUMN accepts get here, appended after the last column, exactly as ALTER does
+    (existing rows read the default); the transaction re-reads and verifies the result.
+    """
+
+    tables: tuple[tuple[Table, tuple[Column, ...]], ...]
+
+    check = "db.column"
+
+    def statements(self) -> list[str]:
+        """The rewrite; the schema_version bump is computed when it runs."""
+        out = ["PRAGMA writable_schema = ON"]
+        for live, columns in self.tables:
+            new_sql = sql.splice_columns(live.sql, [sql.column_def(c) for c in columns])
+            out.append(f"UPDATE sqlite_master SET sql = {sql.quote_literal(new_sql)} WHERE type = 'table' "
+                       f"AND name = {sql.quote_literal(live.name)} AND sql = {sql.quote_literal(live.sql)}")
+        out.append("PRAGMA schema_version = <current + 1>")
+        out.append("PRAGMA writable_schema = OFF")
+        return out
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        count = sum(len(cols) for _, cols in self.tables)
+        return f"added {count} columns to {len(self.tables)} tables in one schema update"
+
+
+BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
+
+Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex]
 
 
 def op_table(op: Op) -> str:
-    """The name of the table an operation changes."""
+    """The name of the table an operation changes (the first one, for a bulk operation)."""
+    if isinstance(op, AddColumnsInBulk):
+        return op.tables[0][0].name
     return op.table.name if isinstance(op, (CreateTable, RebuildTable)) else op.table
+
+
+def op_targets(db_label: str, op: Op) -> list[str]:
+    """Every report target of an operation: one per column for rebuilds and bulk additions."""
+    if isinstance(op, RebuildTable):
+        return [f"{db_label}:{op.table.name}.{c.name}" for c in op.new_columns]
+    if isinstance(op, AddColumnsInBulk):
+        return [f"{db_label}:{t.name}.{c.name}" for t, cols in op.tables for c in cols]
+    return [op_target(db_label, op)]
 
 
 def op_target(db_label: str, op: Op) -> str:
@@ -126,6 +170,8 @@ def op_target(db_label: str, op: Op) -> str:
         return f"{db_label}:{op.table}.{op.column.name}"
     if isinstance(op, RebuildTable):
         return f"{db_label}:{op.table.name}." + ",".join(c.name for c in op.new_columns)
+    if isinstance(op, AddColumnsInBulk):
+        return f"{db_label}:" + ",".join(t.name for t, _ in op.tables)
     return f"{db_label}:{op.table}#{op.name}"
 
 
@@ -204,11 +250,26 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
         else:
             added = _plan_columns(table, live, facts, label, taken, result)
             _plan_indexes(table, live, facts, label, taken, result, added)
+    _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
     for live in live_tables:
         if desired.table(live.name) is None:
             result.findings.append(Finding("db.table", f"{label}:{live.name}", Status.OK,
                                            "exists but is not declared (left untouched)", notable=True))
     return result
+
+
+def _bulk_add_columns(result: Plan, live_by_name: dict[str, Table]) -> None:
+    """Fold many ADD COLUMNs into one AddColumnsInBulk, placed where the first one was."""
+    adds = [op for op in result.ops if isinstance(op, AddColumn)]
+    if len(adds) < BULK_ADD_COLUMNS:
+        return
+    grouped: dict[str, list[Column]] = {}
+    for op in adds:
+        grouped.setdefault(fold(op.table), []).append(op.column)
+    bulk = AddColumnsInBulk(tuple((live_by_name[key], tuple(cols)) for key, cols in grouped.items()))
+    first = result.ops.index(adds[0])
+    result.ops = [op for op in result.ops if not isinstance(op, AddColumn)]
+    result.ops.insert(first, bulk)
 
 
 def _free_name(base: str, taken: set[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Optional, TextIO
 
@@ -34,34 +35,53 @@ def visible(findings: list[Finding], quiet: bool, verbose: bool) -> list[Finding
     return sorted(shown, key=lambda f: ORDER[f.status])  # stable: checks keep their order
 
 
+Segment = tuple[str, str]  # (text, rich style)
+
+
+def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool = False,
+                 show_actions: bool = False) -> list[list[Segment]]:
+    """The report as styled lines: problems first, each with its hint; then one summary line."""
+    lines: list[list[Segment]] = []
+    if not quiet:
+        lines.append([(title, "bold")])
+    for finding in visible(report.findings, quiet, verbose):
+        lines.append([(f"{MARKS[finding.status]} {finding.status.value:<8}", STYLES[finding.status]),
+                      (f" {finding.check:<12} ", "dim"), (finding.target, "bold"), (f"  {finding.message}", "")])
+        if finding.hint and finding.status in (Status.WARNING, Status.ERROR):
+            lines.append([(f"    → {finding.hint}", "italic")])
+        if show_actions and finding.action:
+            for statement in finding.action.split(";\n"):
+                lines.append([("    " + statement.replace("\n", "\n    "), "dim")])
+    lines.append([summary_line(report)])
+    return lines
+
+
 def render_text(report: Report, title: str, quiet: bool = False, verbose: bool = False,
                 show_actions: bool = False, out: Optional[TextIO] = None) -> None:
-    """Problems first, each with its hint; then one summary line."""
+    """Print the report: through rich on a terminal, as plain text otherwise (same words, no import cost)."""
+    stream = out or sys.stdout
+    lines = report_lines(report, title, quiet, verbose, show_actions)
+    if not _is_terminal(stream):
+        stream.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        stream.flush()
+        return
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
-    if not quiet:
-        console.print(Text(title, style="bold"))
-    for finding in visible(report.findings, quiet, verbose):
-        line = Text()
-        line.append(f"{MARKS[finding.status]} {finding.status.value:<8}", style=STYLES[finding.status])
-        line.append(f" {finding.check:<12} ", style="dim")
-        line.append(finding.target, style="bold")
-        line.append(f"  {finding.message}")
-        console.print(line)
-        if finding.hint and finding.status in (Status.WARNING, Status.ERROR):
-            console.print(Text(f"    → {finding.hint}", style="italic"))
-        if show_actions and finding.action:
-            for statement in finding.action.split(";\n"):
-                console.print(Text("    " + statement.replace("\n", "\n    "), style="dim"))
-    console.print(summary_line(report))
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    for line in lines:
+        console.print(Text.assemble(*line))  # Text, never markup: user text like a[b]c prints as is
 
 
-def summary_line(report: Report) -> object:
-    """Total: 31 ok, 2 healed, 1 warning, 0 errors -> exit 1."""
-    from rich.text import Text
+def _is_terminal(stream: TextIO) -> bool:
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
+
+def summary_line(report: Report) -> Segment:
+    """Total: 31 ok, 2 healed, 1 warning, 0 errors — all good (exit 0)."""
     counts = summarize(report.findings)
     code = report.exit_code
     style = {0: "bold green", 1: "bold red", 2: "bold yellow"}[code]
@@ -70,4 +90,4 @@ def summary_line(report: Report) -> object:
     text = (f"Total: {counts['ok']} ok, {counts['healed']} healed, {counts['warning']} "
             f"warning{'s' if counts['warning'] != 1 else ''}, {errors} error{'s' if errors != 1 else ''}"
             f" — {words} (exit {code})")
-    return Text(text, style=style)
+    return text, style

@@ -78,14 +78,22 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
 
 
 def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .dbheal import check_database
+    from .dbfile import cached_check
 
     findings: list[Finding] = []
     root = ctx.project.root
     for db in ctx.project.databases:
         if not db.is_glob:
+            cached = cached_check(ctx, db, root / db.path, db.path)
+            if cached is not None:
+                findings.extend(cached)
+                continue
+            from .dbheal import check_database
+
             findings.extend(check_database(ctx, db, root / db.path, db.path))
             continue
+        from .dbheal import check_database
+
         matches = sorted(p for p in globlib.glob(globlib.escape(str(root)) + "/" + db.path)
                          if not p.endswith(_SKIP_SUFFIXES) and Path(p).is_file())
         if not matches:

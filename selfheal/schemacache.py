@@ -29,9 +29,12 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     marker = schema_path.parent / ".selfheal" / _CACHE_NAME
     try:
         digest = _digest(schema_path)
-        known = marker.read_text(encoding="ascii").strip() == digest
     except OSError:
-        digest, known = "", False
+        digest = ""  # unreadable: the full load below reports why
+    try:
+        known = bool(digest) and marker.read_text(encoding="ascii").strip() == digest
+    except OSError:
+        known = False
     project = load_uncached(schema_path, structure_checked=known)
     if remember and digest and not known and marker.parent.is_dir():
         try:

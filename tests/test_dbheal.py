@@ -235,3 +235,35 @@ def test_audit_trail_and_backup_before_changing_an_existing_database(tmp_path):
     [backup] = (tmp_path / ".selfheal" / "backups").glob("app.db.*.bak")
     assert rows(backup, "SELECT count(*) FROM items") == [(120,)]
     assert columns(backup, "items") == ["id", "name"]
+
+
+def test_many_missing_columns_use_one_schema_update_and_keep_every_row(tmp_path):
+    db = tmp_path / "app.db"
+    tables = 60
+    make_db(db, *[f'CREATE TABLE "t {i}" (id INTEGER PRIMARY KEY, v TEXT, CHECK (v <> \'bad\'))'
+                  for i in range(tables)],
+            *[f'INSERT INTO "t {i}" (v) VALUES (\'a\'), (\'b\')' for i in range(tables)])
+    watcher = sqlite3.connect(db)  # opened before the heal: must see the new schema afterwards
+    watcher.execute('SELECT * FROM "t 0"').fetchall()
+    cols = {"id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT", "note": "TEXT",
+            "qty": {"type": "INTEGER", "not_null": True, "default": 3}, "label": {"type": "TEXT", "default": "it's"}}
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {f"t {i}": {"columns": cols, "indexes": [
+        {"columns": ["qty"]}]} for i in range(tables)}}}})
+    dry = heal(tmp_path, mode=Mode.DRY_RUN)
+    assert any(f.action.startswith("PRAGMA writable_schema = ON") for f in dry.findings)
+    report = heal(tmp_path)
+    assert report.exit_code == 0, [f for f in report.findings if f.status.value == "error"]
+    healed = [f for f in report.findings if f.check == "db.column" and f.status.value == "healed"]
+    assert len(healed) == 3 * tables and "one schema update" in healed[0].message
+    assert watcher.execute('SELECT id, v, note, qty, label FROM "t 7" ORDER BY id').fetchall() == [
+        (1, "a", None, 3, "it's"), (2, "b", None, 3, "it's")]
+    watcher.close()
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'") == [(tables,)]
+    conn = sqlite3.connect(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute('INSERT INTO "t 3" (v) VALUES (\'bad\')')  # the CHECK constraint survived
+    conn.execute('INSERT INTO "t 3" (v) VALUES (\'c\')')
+    assert conn.execute('SELECT qty, label FROM "t 3" WHERE v = \'c\'').fetchone() == (3, "it's")
+    conn.close()
+    assert not [f for f in heal(tmp_path).findings if f.status.value == "healed"]
