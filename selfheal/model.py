@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Optional, Union
 
@@ -11,7 +12,7 @@ Literal = Union[str, int, float, bool, None]
 
 def fold(name: str) -> str:
     """Fold an identifier the way SQLite compares names (ASCII letters only)."""
-    return name.translate(_ASCII_LOWER)
+    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -61,10 +62,13 @@ class Table:
     triggers: tuple[str, ...] = ()
     without_rowid: bool = False
 
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        return {fold(c.name): c for c in reversed(self.columns)}
+
     def column(self, name: str) -> Optional[Column]:
         """The column with this name, matched case-insensitively."""
-        key = fold(name)
-        return next((c for c in self.columns if fold(c.name) == key), None)
+        return self._by_name.get(fold(name))
 
 
 @dataclass(frozen=True)
@@ -74,10 +78,13 @@ class Database:
     path: str
     tables: tuple[Table, ...] = ()
 
+    @cached_property
+    def _by_name(self) -> dict[str, Table]:
+        return {fold(t.name): t for t in reversed(self.tables)}
+
     def table(self, name: str) -> Optional[Table]:
         """The table with this name, matched case-insensitively."""
-        key = fold(name)
-        return next((t for t in self.tables if fold(t.name) == key), None)
+        return self._by_name.get(fold(name))
 
     @property
     def is_glob(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional, Union
 
 from . import sql
@@ -346,6 +347,10 @@ def _is_constant_literal(default: Default) -> bool:
 
 
 def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> list[Finding]:
+    if (declared.type == live.type and declared.not_null == live.not_null and declared.references is None
+            and (declared.default is None) == (live.default is None)
+            and (declared.default is None or sql.default_sql(declared.default) == live.default.value)):  # type: ignore[union-attr]
+        return []  # spelled exactly as selfheal writes it: the common case, decided without parsing
     diffs = []
     if normalize_type(declared.type) != normalize_type(live.type):
         diffs.append(f"type is {live.type or '(none)'}, declared {declared.type or '(none)'}")
@@ -366,6 +371,7 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
                     hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
 
 
+@lru_cache(maxsize=1024)
 def normalize_type(type_name: str) -> str:
     """Compare types as SQLite reads them: case and spacing do not matter."""
     return re.sub(r"\s*\(\s*", "(", " ".join(type_name.upper().split())).replace(" )", ")").replace(", ", ",")
@@ -383,6 +389,7 @@ def same_default(declared: Optional[Default], live: Optional[Default]) -> bool:
         return False
 
 
+@lru_cache(maxsize=1024)
 def _default_value(text: str) -> object:
     text = text.strip()
     while text.startswith("(") and text.endswith(")"):

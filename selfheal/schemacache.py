@@ -36,8 +36,9 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     except OSError:
         known = False
     project = load_uncached(schema_path, structure_checked=known)
-    if remember and digest and not known and marker.parent.is_dir():
+    if remember and digest and not known:
         try:
+            marker.parent.mkdir(exist_ok=True)
             tmp = marker.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(digest, encoding="ascii")
             tmp.replace(marker)

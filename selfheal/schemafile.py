@@ -192,6 +192,7 @@ class _Builder:
         self.root = path.parent
         self.problems: list[tuple[str, str]] = []
         self._memory: Optional[sqlite3.Connection] = None
+        self._valid_defaults: set[str] = set()
 
     def problem(self, parts: list[PathPart], message: str) -> None:
         self.problems.append((location(parts), message))
@@ -339,9 +340,11 @@ class _Builder:
         """A {"sql": …} default must be exactly one constant expression."""
         from .sql import default_sql
 
+        expr = str(default.value)
+        if expr in self._valid_defaults:  # the same expression is checked once per load
+            return
         if self._memory is None:
             self._memory = sqlite3.connect(":memory:")
-        expr = str(default.value)
         try:
             self._memory.execute("DROP TABLE IF EXISTS probe")
             self._memory.execute(f"CREATE TABLE probe (x DEFAULT {default_sql(default)})")
@@ -351,6 +354,8 @@ class _Builder:
             return
         if len(rows) != 1 or rows[0][1] not in (expr, f"({expr})") and rows[0][1].strip("()") != expr:
             self.problem(parts, f"{json.dumps(expr)} is not one constant SQL expression")
+        else:
+            self._valid_defaults.add(expr)
 
     def resolve_reference(
         self, text: str, by_name: dict[str, Table], parts: list[PathPart]

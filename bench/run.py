@@ -1,0 +1,235 @@
+"""selfheal benchmarks: medians and ratios, all measured in the same run on this machine.
+
+    python bench/run.py            # everything (a few minutes)
+    python bench/run.py --quick    # smaller sizes and fewer repeats
+
+Whole-process figures run the real tasks in subprocesses (`python -m invoke -r REPO TASK`);
+in-process figures time the catalogue read + plan, the part Alembic's compare_metadata also does.
+Alembic (optional, never a dependency of selfheal) is compared when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+DATABASES = ("app/data.db", "data/auth.db", "data/chat.db", "data/market.db")
+
+
+def median_time(action: Callable[[], object], repeat: int, before: Callable[[], object] = lambda: None) -> float:
+    """Median wall time of `action` over `repeat` runs; `before` runs untimed before each."""
+    times = []
+    for _ in range(repeat):
+        before()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def task(folder: Path, *args: str, check: bool = False) -> Callable[[], None]:
+    """A callable that runs one invoke task in folder (output discarded)."""
+    cmd = [sys.executable, "-m", "invoke", "-r", str(REPO), *args]
+    if args and args[0] != "--list":
+        cmd += ["--schema", str(folder / "schema.json")]
+    env = {**os.environ, "NO_COLOR": "1"}
+
+    def run() -> None:
+        code = subprocess.run(cmd, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=env, stdin=subprocess.DEVNULL).returncode
+        if check and code not in (0, 2):
+            raise SystemExit(f"{' '.join(args)} failed with {code} in {folder}")
+
+    return run
+
+
+def scaled_schema(tables: int, extra_column: bool = False) -> dict[str, object]:
+    """`tables` realistic tables spread over 4 databases; optionally one more column each."""
+    dbs: dict[str, dict[str, object]] = {path: {"tables": {}} for path in DATABASES}
+    for i in range(tables):
+        columns: dict[str, object] = {
+            "id": {"type": "INTEGER", "primary_key": True},
+            "name": {"type": "TEXT", "not_null": True, "default": ""},
+            "price": {"type": "REAL", "default": 0},
+            "created_at": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}},
+        }
+        if extra_column:
+            columns["note"] = "TEXT"
+        tables_of = dbs[DATABASES[i % 4]]["tables"]
+        assert isinstance(tables_of, dict)
+        tables_of[f"table_{i:05d}"] = {"columns": columns, "indexes": [{"columns": ["name"]}]}
+    return {"version": 1, "databases": dbs}
+
+
+def write(folder: Path, doc: dict[str, object]) -> None:
+    (folder / "schema.json").write_text(json.dumps(doc))
+
+
+def reset(folder: Path) -> None:
+    """Remove databases and selfheal's state, so the next run starts from nothing."""
+    for name in ("app", "data", ".selfheal"):
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def forget_cache(folder: Path) -> None:
+    (folder / ".selfheal" / "state.json").unlink(missing_ok=True)
+
+
+def in_process_compare(folder: Path) -> float:
+    """Catalogue read + plan of every database, in this process (what --check does per file)."""
+    from selfheal import catalog
+    from selfheal.dbfile import connect
+    from selfheal.dbheal import gather_facts
+    from selfheal.plan import facts_needed, plan
+    from selfheal.schemafile import load
+
+    project = load(folder / "schema.json")
+
+    def compare() -> None:
+        for db in project.databases:
+            conn = connect(folder / db.path, readonly=True, timeout=5)
+            actual = catalog.read(conn, db.path)
+            result = plan(db, actual, gather_facts(conn, facts_needed(db, actual)), db.path)
+            assert not result.ops
+            conn.close()
+
+    return median_time(compare, 3)
+
+
+def alembic_compare(folder: Path, tables: int) -> float | None:
+    """Alembic's compare_metadata on the same schema, or None when Alembic is not installed."""
+    try:
+        import sqlalchemy as sa
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+    except ImportError:
+        return None
+    per_db: dict[str, sa.MetaData] = {path: sa.MetaData() for path in DATABASES}
+    for i in range(tables):
+        sa.Table(f"table_{i:05d}", per_db[DATABASES[i % 4]],
+                 sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("name", sa.Text, nullable=False, server_default=""),
+                 sa.Column("price", sa.REAL, server_default="0"),
+                 sa.Column("created_at", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
+                 sa.Index(f"idx_table_{i:05d}_name", "name"))
+    engines = {path: sa.create_engine(f"sqlite:///{folder / path}") for path in DATABASES}
+
+    def compare() -> None:
+        for path, metadata in per_db.items():
+            with engines[path].connect() as conn:
+                compare_metadata(MigrationContext.configure(conn), metadata)
+
+    return median_time(compare, 1)
+
+
+def bulk_vs_alter(tables: int) -> tuple[float, float]:
+    """One database of `tables` populated tables, each missing one column: bulk update vs ALTER each."""
+    from selfheal import plan as plan_module
+    from selfheal.context import Mode
+    from selfheal.runner import run
+
+    results = []
+    for threshold in (plan_module.BULK_ADD_COLUMNS, 10**9):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            conn = sqlite3.connect(folder / "one.db")
+            for i in range(tables):
+                conn.execute(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT)")
+                conn.execute(f"INSERT INTO t{i} (v) VALUES ('x')")
+            conn.commit()
+            conn.close()
+            doc = {"version": 1, "databases": {"one.db": {"tables": {f"t{i}": {"columns": {
+                "id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT", "w": {"type": "TEXT", "default": "d"}}}
+                for i in range(tables)}}}}
+            write(folder, doc)
+            plan_module.BULK_ADD_COLUMNS = threshold
+            start = time.perf_counter()
+            report = run(folder / "schema.json", Mode.HEAL, ("db",), backup=False)
+            results.append(time.perf_counter() - start)
+            assert report.exit_code == 0
+    plan_module.BULK_ADD_COLUMNS = 32
+    return results[0], results[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    args = parser.parse_args()
+    sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 5000)
+    repeat = 5 if args.quick else 11
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"SQLite {sqlite3.sqlite_version}")
+    rows: list[tuple[str, str]] = []
+
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(tmp)
+        for name in ("schema.json", ".env.example", "requirements.txt"):
+            shutil.copy(REPO / name, demo / name)
+        task(demo, "validate", check=True)()
+        task(demo, "validate", check=True)()  # second run remembers the clean results
+        floor = median_time(task(demo, "--list"), repeat)
+        healthy = median_time(task(demo, "validate"), repeat)
+        cold = median_time(task(demo, "validate"), repeat, before=lambda: forget_cache(demo))
+        rows += [("invoke --list (floor)", f"{floor * 1000:.0f} ms"),
+                 ("healthy demo validate", f"{healthy * 1000:.0f} ms = {healthy / floor:.2f} × floor (goal ≤ 1.3)"),
+                 ("healthy demo validate, nothing remembered", f"{cold * 1000:.0f} ms = {cold / floor:.2f} × floor")]
+
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            write(folder, scaled_schema(size))
+            reps = 1 if size >= 5000 else 3
+            heal_new = median_time(task(folder, "heal.db", "--no-backup", check=True), reps,
+                                   before=lambda: reset(folder))
+            check = median_time(task(folder, "validate", "--check"), reps, before=lambda: forget_cache(folder))
+            compare = in_process_compare(folder)
+            snapshot = folder / "snap"
+            shutil.copytree(folder / "app", snapshot / "app")
+            shutil.copytree(folder / "data", snapshot / "data")
+            write(folder, scaled_schema(size, extra_column=True))
+
+            def restore_snapshot() -> None:
+                reset(folder)
+                shutil.copytree(snapshot / "app", folder / "app")
+                shutil.copytree(snapshot / "data", folder / "data")
+
+            heal_col = median_time(task(folder, "heal.db", "--no-backup", check=True), reps,
+                                   before=restore_snapshot)
+            write(folder, scaled_schema(size))
+            restore_snapshot()
+            peer = alembic_compare(folder, size) if size <= 1000 else None
+            rows.append((f"{size} tables: heal.db from nothing", f"{heal_new:.2f} s = demo + {heal_new - healthy:.2f} s"))
+            rows.append((f"{size} tables: validate --check", f"{check:.2f} s = demo + {check - healthy:.2f} s"))
+            rows.append((f"{size} tables: heal.db, one column missing per table",
+                         f"{heal_col:.2f} s = demo + {heal_col - healthy:.2f} s"))
+            line = f"{compare * 1000:.0f} ms"
+            if peer is not None:
+                line += f"; Alembic compare_metadata {peer:.2f} s = {peer / compare:.0f} × slower"
+            rows.append((f"{size} tables: catalogue read + plan (in-process)", line))
+
+    bulk, alter = bulk_vs_alter(1000 if args.quick else 2000)
+    n = 1000 if args.quick else 2000
+    rows.append((f"{n} tables in one file, one column each: bulk update vs ALTER each",
+                 f"{bulk:.2f} s vs {alter:.2f} s = {alter / bulk:.0f} × faster"))
+
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
