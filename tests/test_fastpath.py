@@ -1,0 +1,87 @@
+"""The healthy path: what it imports, what it remembers, and that remembering never hides a change."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from .helpers import ROOT, columns, invoke, write_schema
+
+HEAVY = ("jsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan", "selfheal.catalog",
+         "selfheal.dbheal")
+
+
+@pytest.fixture
+def demo(tmp_path):
+    for name in ("schema.json", ".env.example", "requirements.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / ".env").write_text("PRICING_API_KEY=real\nMARKET_DATA_API_KEY=real\n")
+    assert invoke(tmp_path, "validate").returncode == 0
+    assert invoke(tmp_path, "validate").returncode == 0  # the second healthy run remembers its results
+    return tmp_path
+
+
+def imported_modules(folder, *args):
+    cmd = [sys.executable, "-X", "importtime", "-m", "invoke", "-r", str(ROOT), *args, "--schema",
+           str(folder / "schema.json")]
+    p = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
+                       stdin=subprocess.DEVNULL)
+    names = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if line.startswith("import time:")}
+    return p, names
+
+
+def test_healthy_validate_imports_nothing_heavy(demo):
+    p, names = imported_modules(demo, "validate")
+    assert p.returncode == 0, p.stdout
+    assert "0 healed, 0 warnings, 0 errors" in p.stdout
+    heavy = sorted(n for n in names if n.split(".")[0] in HEAVY or n in HEAVY)
+    assert heavy == [], heavy
+
+
+def test_a_change_made_by_someone_else_is_seen_after_a_remembered_run(demo):
+    db = demo / "app/data.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE scratch (x)")  # bumps schema_version
+    conn.commit()
+    conn.close()
+    doc = json.loads(invoke(demo, "validate", "--json").stdout)
+    assert any(c["target"] == "app/data.db:scratch" for c in doc["checks"])
+
+
+def test_a_changed_declaration_is_healed_after_a_remembered_run(demo):
+    doc = json.loads((demo / "schema.json").read_text())
+    doc["databases"]["app/data.db"]["tables"]["product_catalog"]["columns"]["brand"] = "TEXT"
+    (demo / "schema.json").write_text(json.dumps(doc))
+    assert invoke(demo, "validate").returncode == 0
+    assert columns(demo / "app/data.db", "product_catalog")[-1] == "brand"
+
+
+def test_corruption_is_caught_after_a_remembered_run(demo):
+    db = demo / "data/chat.db"
+    data = bytearray(db.read_bytes())
+    data[4096:8192] = os.urandom(4096)  # wreck a page, keep the header
+    db.write_bytes(bytes(data))
+    p = invoke(demo, "validate")
+    assert p.returncode == 1 and "data/chat.db" in p.stdout and "corrupt" in p.stdout
+
+
+def test_a_replaced_file_is_checked_fully(demo):
+    db = demo / "data/market.db"
+    db.unlink()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE market_data (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    p = invoke(demo, "validate", "--json")
+    healed = [c["target"] for c in json.loads(p.stdout)["checks"] if c["status"] == "healed"]
+    assert "data/market.db:market_data.symbol" in healed and "data/market.db:pricing_list" in healed
+
+
+def test_check_mode_writes_no_cache(tmp_path):
+    write_schema(tmp_path, {"databases": {"x.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
+    invoke(tmp_path, "validate", "--check")
+    assert not (tmp_path / ".selfheal").exists()
