@@ -17,11 +17,12 @@ FROM sqlite_master AS m, pragma_table_xinfo(m.name) AS p
 WHERE {_USER_TABLES} ORDER BY m.rowid, p.cid
 """
 _INDEXES = f"""
-SELECT m.name, il.name, il."unique", il.origin, il.partial, ii.name, s.sql
+SELECT m.name, il.name, il."unique", il.origin, il.partial, ii.name
 FROM sqlite_master AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii
-LEFT JOIN sqlite_master AS s ON s.type = 'index' AND s.name = il.name
 WHERE {_USER_TABLES} AND ii.key = 1 ORDER BY m.rowid, il.seq, ii.seqno
 """
+# read apart: a join on sqlite_master.name has no index to use and grows quadratically
+_INDEX_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
 _FOREIGN_KEYS = f"""
 SELECT m.name, f.id, f."table", f."from", f."to"
 FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
@@ -39,8 +40,9 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         table_sql[row[0]] = row[1] or ""
         columns[row[0]].append(row[2:])
     indexes: dict[str, dict[str, list[Any]]] = defaultdict(dict)
-    for table, name, unique, origin, partial, col, sql in _rows(conn, _INDEXES):
-        entry = indexes[table].setdefault(name, [unique, origin, partial, sql, []])
+    index_sql = dict(conn.execute(_INDEX_SQL).fetchall())
+    for table, name, unique, origin, partial, col in _rows(conn, _INDEXES):
+        entry = indexes[table].setdefault(name, [unique, origin, partial, index_sql.get(name), []])
         entry[4].append(col)
     fks: dict[str, dict[int, list[tuple[str, str, Optional[str]]]]] = defaultdict(lambda: defaultdict(list))
     for table, fk_id, parent, col_from, col_to in _rows(conn, _FOREIGN_KEYS):

@@ -1,0 +1,105 @@
+"""The Invoke tasks: thin wrappers that parse flags, call the selfheal package and exit with its code.
+
+Used by the repository's tasks.py and by the `selfheal` console command (`python -m selfheal`)."""
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+from invoke import Collection, Context, Exit, task
+
+from selfheal import cli
+from selfheal.context import Mode
+
+COMMON_HELP = {
+    "schema": "schema.json to use (default: $SELFHEAL_SCHEMA, else schema.json beside tasks.py; for the "
+              "selfheal command, in the current folder)",
+    "json": "print exactly one JSON report on stdout (progress goes to stderr)",
+    "quiet": "show only problems and the summary",
+    "verbose": "show every check, including the ones that passed",
+}
+
+
+def _schema(c: Context, schema: Optional[str]) -> Path:
+    """--schema, else $SELFHEAL_SCHEMA, else schema.json in the configured root (tasks.py's folder) or here."""
+    root = c.config.get("selfheal", {}).get("root") or Path.cwd()
+    return cli.resolve_schema(schema, Path(root))
+
+
+def _finish(code: int) -> None:
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={**COMMON_HELP, "check": "read-only: change nothing, report what healing would do",
+            "no_backup": "do not back up databases before changing them"})
+def validate(c, schema=None, check=False, json=False, quiet=False, verbose=False, no_backup=False):
+    """Check everything the app needs; heal what is safe on the way (--check: read-only)."""
+    mode = Mode.CHECK if check else Mode.HEAL
+    _finish(cli.execute("validate", _schema(c, schema), mode, as_json=json, quiet=quiet,
+                        verbose=verbose, backup=not no_backup))
+
+
+@task(name="all", default=True,
+      help={**COMMON_HELP, "dry_run": "print every SQL statement and file action; change nothing",
+            "fs_only": "only .env and directories", "db_only": "only databases",
+            "no_backup": "do not back up databases before changing them"})
+def heal_all(c, schema=None, dry_run=False, fs_only=False, db_only=False, json=False, quiet=False,
+             verbose=False, no_backup=False):
+    """Heal files, folders and databases; report unmet dependencies."""
+    parts = ("env", "fs") if fs_only else ("db",) if db_only else ("env", "fs", "db", "deps")
+    mode = Mode.DRY_RUN if dry_run else Mode.HEAL
+    _finish(cli.execute("heal", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
+                        verbose=verbose, backup=not no_backup))
+
+
+@task(help={**COMMON_HELP, "dry_run": "print every SQL statement that would run; change nothing",
+            "restore": "replace a corrupt database with its newest good backup, then heal it",
+            "no_backup": "do not back up databases before changing them"})
+def db(c, schema=None, dry_run=False, restore=False, json=False, quiet=False, verbose=False, no_backup=False):
+    """Databases: create missing files, tables, columns and indexes."""
+    mode = Mode.DRY_RUN if dry_run else Mode.HEAL
+    parts = ("restore", "db") if restore else ("db",)
+    _finish(cli.execute("heal.db", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
+                        verbose=verbose, backup=not no_backup))
+
+
+@task(help={**COMMON_HELP, "dry_run": "print every file action; change nothing"})
+def fs(c, schema=None, dry_run=False, json=False, quiet=False, verbose=False):
+    """.env from its template, missing keys appended, missing directories created."""
+    mode = Mode.DRY_RUN if dry_run else Mode.HEAL
+    _finish(cli.execute("heal.fs", _schema(c, schema), mode, ("env", "fs"), as_json=json,
+                        quiet=quiet, verbose=verbose))
+
+
+@task(help={**COMMON_HELP, "install": "run `python -m pip install -r FILE` for unmet requirements",
+            "node": "run `npm ci` (lock file) or `npm install` in the node folder",
+            "dry_run": "print the install commands; run nothing"})
+def deps(c, schema=None, install=False, node=False, dry_run=False, json=False, quiet=False, verbose=False):
+    """Python and Node packages: report what is unmet; install on request."""
+    mode = Mode.DRY_RUN if dry_run else Mode.HEAL
+    _finish(cli.execute("heal.deps", _schema(c, schema), mode, ("python", "deps"), as_json=json,
+                        quiet=quiet, verbose=verbose, install=install, node=node))
+
+
+@task(help={"schema": COMMON_HELP["schema"], "quiet": COMMON_HELP["quiet"], "verbose": COMMON_HELP["verbose"],
+            "yes": "continue on warnings without asking", "strict": "treat warnings as errors",
+            "no_start": "stop after the checks; do not start the app"})
+def up(c, schema=None, yes=False, strict=False, no_start=False, quiet=False, verbose=False):
+    """Validate, heal, re-validate, then start the app (arguments after -- go to the app)."""
+    from selfheal.launcher import up as launch
+
+    _finish(launch(_schema(c, schema), yes=yes, strict=strict, no_start=no_start,
+                   app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose))
+
+
+def _after_double_dash(remainder: str) -> list[str]:
+    # Invoke joins the remainder with spaces; sys.argv keeps each argument whole
+    if "--" in sys.argv:
+        return sys.argv[sys.argv.index("--") + 1:]
+    return shlex.split(remainder)
+
+
+heal = Collection("heal", heal_all, db, fs, deps)
+ns = Collection(validate, heal, up)
