@@ -48,3 +48,26 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
     else:
         heading = f"selfheal {title}" + (f" ({mode.value}: nothing will be changed)" if mode is not Mode.HEAL else "")
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
+
+
+def snapshot(database: Path, out: Optional[Path], name: Optional[str]) -> int:
+    """schema.snapshot: print the entry, or merge it into --out; notes and errors go to stderr."""
+    import json
+
+    from .snapshot import SnapshotError, entry_name, merge_into
+    from .snapshot import snapshot as take
+
+    try:
+        entry, notes = take(database.absolute())
+        key = entry_name(database, out, name)
+        if out is None:
+            print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
+        else:
+            verb = merge_into(out, key, entry)
+            print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)", file=sys.stderr)
+    except SnapshotError as exc:
+        print(f"selfheal schema.snapshot: {exc}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0

@@ -373,7 +373,9 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
 
 @lru_cache(maxsize=1024)
 def normalize_type(type_name: str) -> str:
-    """Compare types as SQLite reads them: case and spacing do not matter."""
+    """Compare types as SQLite reads them: case and spacing do not matter; no type is BLOB (same affinity)."""
+    if not type_name.strip():
+        return "BLOB"
     return re.sub(r"\s*\(\s*", "(", " ".join(type_name.upper().split())).replace(" )", ")").replace(", ", ",")
 
 

@@ -101,5 +101,17 @@ def _after_double_dash(remainder: str) -> list[str]:
     return shlex.split(remainder)
 
 
+@task(name="snapshot", positional=["database"],
+      help={"database": "the SQLite file to describe",
+            "out": "write into this schema.json (created, or only this database's entry replaced)",
+            "name": "the key under \"databases\" (default: the path relative to the schema's folder)"})
+def snapshot_task(c, database, out=None, name=None):
+    """Print (or --out: write) the schema.json entry of an existing database."""
+    from selfheal.cli import snapshot
+
+    _finish(snapshot(Path(database), Path(out) if out else None, name))
+
+
 heal = Collection("heal", heal_all, db, fs, deps)
-ns = Collection(validate, heal, up)
+schema_ns = Collection("schema", snapshot_task)
+ns = Collection(validate, heal, up, schema_ns)
