@@ -33,6 +33,9 @@ class RunContext:
     project: Project
     mode: Mode
     backup: bool = True
+    remember: bool = True  # save the cache of clean results (never in fleet workers)
+    lock_held: bool = False  # the project lock is held by a parent process
+    jobs: int = 1
     progress: Callable[[str], None] = _stderr
     _stack: ExitStack = field(default_factory=ExitStack)
     _locked: bool = False
@@ -55,12 +58,12 @@ class RunContext:
     def cache(self) -> StateCache:
         """Remembered results of clean checks (saved only by runs that may write)."""
         if self._cache is None:
-            self._cache = StateCache(self.project.state_dir, writable=self.healing)
+            self._cache = StateCache(self.project.state_dir, writable=self.healing and self.remember)
         return self._cache
 
     def lock(self) -> None:
         """Take the project lock before the first change; held until the run closes."""
-        if not self._locked:
+        if not self._locked and not self.lock_held:
             from .lock import project_lock
 
             self._stack.enter_context(project_lock(self.project.state_dir, self.project.lock_timeout))

@@ -28,12 +28,14 @@ class Finding:
     hint: str = ""
     action: str = ""
     notable: bool = False  # an ok finding worth showing by default (e.g. an undeclared table)
+    group: str = ""  # the glob pattern of a fleet member: the text report folds a fleet's alike findings
 
     def to_json(self) -> dict[str, Any]:
         """The finding as a JSON-ready dict (empty hint/action left out)."""
         doc = asdict(self)
         doc["status"] = self.status.value
         doc.pop("notable")
+        doc.pop("group")
         for key in ("hint", "action"):
             if not doc[key]:
                 doc.pop(key)

@@ -309,8 +309,9 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
         else:
             alter.append(column)
     if rebuild:
-        # one rebuild adds every missing column of the table at once
-        result.ops.append(RebuildTable(live, tuple(rebuild + alter), inline_pk,
+        # one rebuild adds every missing column of the table at once, in declared order
+        adding = {id(c) for c in rebuild + alter}
+        result.ops.append(RebuildTable(live, tuple(c for c in missing if id(c) in adding), inline_pk,
                                        _free_name(f"{live.name}__selfheal_old", taken)))
     else:
         result.ops.extend(AddColumn(live.name, c) for c in alter)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, TextIO
 
 from .findings import Finding, Status, summarize
@@ -25,14 +26,40 @@ def render_json(report: Report, out: Optional[TextIO] = None) -> None:
 
 
 def visible(findings: list[Finding], quiet: bool, verbose: bool) -> list[Finding]:
-    """What a level of detail shows: problems always, healed by default, every ok with --verbose."""
+    """What a level of detail shows: problems always, healed by default, every ok with --verbose.
+
+    Without --verbose, alike findings of a fleet's files fold into one line per outcome."""
     if verbose:
         shown = list(findings)
     elif quiet:
-        shown = [f for f in findings if f.status in (Status.WARNING, Status.ERROR)]
+        shown = fold_fleets([f for f in findings if f.status in (Status.WARNING, Status.ERROR)])
     else:
-        shown = [f for f in findings if f.status is not Status.OK or f.notable]
+        shown = fold_fleets([f for f in findings if f.status is not Status.OK or f.notable])
     return sorted(shown, key=lambda f: ORDER[f.status])  # stable: checks keep their order
+
+
+def fold_fleets(findings: list[Finding]) -> list[Finding]:
+    """One finding per (fleet, check, status, message), its target counting the files."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str, Status, str], list[Finding]] = {}
+    for finding in findings:
+        if not finding.group:
+            out.append(finding)
+            continue
+        key = (finding.group, finding.check, finding.status, finding.message)
+        if key not in groups:
+            groups[key] = []
+            out.append(finding)  # placeholder, replaced below
+        groups[key].append(finding)
+    folded = {id(members[0]): members for members in groups.values()}
+    result = []
+    for finding in out:
+        members = folded.get(id(finding))
+        if members and len(members) > 1:
+            files = len({m.target.split(":", 1)[0] for m in members})
+            finding = replace(finding, target=f"{finding.group} ({files} files)", action="")
+        result.append(finding)
+    return result
 
 
 Segment = tuple[str, str]  # (text, rich style)

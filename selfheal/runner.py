@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob as globlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,12 +56,13 @@ def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Pro
 
 
 def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, backup: bool = True,
-        install: bool = False, node: bool = False, progress: Optional[Callable[[str], None]] = None) -> Report:
+        install: bool = False, node: bool = False, jobs: Optional[int] = None,
+        progress: Optional[Callable[[str], None]] = None) -> Report:
     """Run the selected checks of the project described by schema_path."""
     project, problems = load_project(schema_path, remember=mode is Mode.HEAL)
     if project is None:
         return Report(problems)
-    ctx = RunContext(project, mode, backup=backup)
+    ctx = RunContext(project, mode, backup=backup, jobs=jobs or os.cpu_count() or 1)
     if progress is not None:
         ctx.progress = progress
     findings: list[Finding] = []
@@ -92,16 +94,15 @@ def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
 
             findings.extend(check_database(ctx, db, root / db.path, db.path))
             continue
-        from .dbheal import check_database
-
-        matches = sorted(p for p in globlib.glob(globlib.escape(str(root)) + "/" + db.path)
+        matches = sorted(Path(p) for p in globlib.glob(globlib.escape(str(root)) + "/" + db.path)
                          if not p.endswith(_SKIP_SUFFIXES) and Path(p).is_file())
         if not matches:
-            findings.append(Finding("db.file", db.path, Status.OK, "no file matches this pattern yet",
+            findings.append(Finding("db.fleet", db.path, Status.OK, "no file matches this pattern yet",
                                     notable=True))
-        for match in matches:
-            label = Path(match).relative_to(root).as_posix()
-            findings.extend(check_database(ctx, db, Path(match), label, create=False))
+            continue
+        from .fleet import check_fleet
+
+        findings.extend(check_fleet(ctx, db, [(m, m.relative_to(root).as_posix()) for m in matches]))
     return findings
 
 

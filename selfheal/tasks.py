@@ -19,6 +19,7 @@ COMMON_HELP = {
     "quiet": "show only problems and the summary",
     "verbose": "show every check, including the ones that passed",
 }
+JOBS_HELP = "worker processes for database fleets (globs); default: the number of CPUs"
 
 
 def _schema(c: Context, schema: Optional[str]) -> Path:
@@ -33,36 +34,37 @@ def _finish(code: int) -> None:
 
 
 @task(help={**COMMON_HELP, "check": "read-only: change nothing, report what healing would do",
-            "no_backup": "do not back up databases before changing them"})
-def validate(c, schema=None, check=False, json=False, quiet=False, verbose=False, no_backup=False):
+            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
+def validate(c, schema=None, check=False, json=False, quiet=False, verbose=False, no_backup=False, jobs=0):
     """Check everything the app needs; heal what is safe on the way (--check: read-only)."""
     mode = Mode.CHECK if check else Mode.HEAL
     _finish(cli.execute("validate", _schema(c, schema), mode, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup))
+                        verbose=verbose, backup=not no_backup, jobs=jobs or None))
 
 
 @task(name="all", default=True,
       help={**COMMON_HELP, "dry_run": "print every SQL statement and file action; change nothing",
             "fs_only": "only .env and directories", "db_only": "only databases",
-            "no_backup": "do not back up databases before changing them"})
+            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
 def heal_all(c, schema=None, dry_run=False, fs_only=False, db_only=False, json=False, quiet=False,
-             verbose=False, no_backup=False):
+             verbose=False, no_backup=False, jobs=0):
     """Heal files, folders and databases; report unmet dependencies."""
     parts = ("env", "fs") if fs_only else ("db",) if db_only else ("env", "fs", "db", "deps")
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     _finish(cli.execute("heal", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup))
+                        verbose=verbose, backup=not no_backup, jobs=jobs or None))
 
 
 @task(help={**COMMON_HELP, "dry_run": "print every SQL statement that would run; change nothing",
             "restore": "replace a corrupt database with its newest good backup, then heal it",
-            "no_backup": "do not back up databases before changing them"})
-def db(c, schema=None, dry_run=False, restore=False, json=False, quiet=False, verbose=False, no_backup=False):
+            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
+def db(c, schema=None, dry_run=False, restore=False, json=False, quiet=False, verbose=False, no_backup=False,
+       jobs=0):
     """Databases: create missing files, tables, columns and indexes."""
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     parts = ("restore", "db") if restore else ("db",)
     _finish(cli.execute("heal.db", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup))
+                        verbose=verbose, backup=not no_backup, jobs=jobs or None))
 
 
 @task(help={**COMMON_HELP, "dry_run": "print every file action; change nothing"})

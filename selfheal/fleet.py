@@ -1,0 +1,67 @@
+"""Fleets: one declaration applied to every existing file a glob matches, checked in parallel processes."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from .context import Mode, RunContext
+from .findings import Finding, Status
+from .model import Database, Project
+
+PROGRESS_FROM = 50  # files; smaller fleets finish before a bar would help
+
+
+def _check_one(project: Project, desired: Database, mode: Mode, backup: bool, path: Path,
+               label: str) -> list[Finding]:
+    """Worker: check (and heal) one file; the parent holds the project lock and keeps the cache."""
+    from .dbheal import check_database
+
+    ctx = RunContext(project, mode, backup=backup, remember=False, lock_held=True)
+    try:
+        return check_database(ctx, desired, path, label, create=False)
+    finally:
+        ctx.close()
+
+
+def check_fleet(ctx: RunContext, desired: Database, files: list[tuple[Path, str]]) -> list[Finding]:
+    """Every matching file planned and healed on its own (one transaction, backup, verification each)."""
+    if ctx.healing:
+        ctx.lock()  # held by this process for all workers: no two runs heal the fleet at once
+    jobs = max(1, min(ctx.jobs, len(files)))
+    if jobs == 1:
+        results = [_check_one(ctx.project, desired, ctx.mode, ctx.backup, p, label) for p, label in files]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_check_one, ctx.project, desired, ctx.mode, ctx.backup, p, label)
+                       for p, label in files]
+            results = _collect(futures, desired.path)
+    findings = [replace(f, group=desired.path) for found in results for f in found]
+    return [_summary(desired.path, files, results)] + findings
+
+
+def _collect(futures: list[Future[list[Finding]]], pattern: str) -> list[list[Finding]]:
+    """Wait for the workers in order, with a progress bar on a terminal for long runs."""
+    if len(futures) < PROGRESS_FROM or not sys.stderr.isatty():
+        return [f.result() for f in futures]
+    from rich.progress import Progress
+
+    out = []
+    with Progress(transient=True, console=None) as progress:
+        bar = progress.add_task(f"checking {pattern}", total=len(futures))
+        for future in futures:
+            out.append(future.result())
+            progress.advance(bar)
+    return out
+
+
+def _summary(pattern: str, files: list[tuple[Path, str]], results: list[list[Finding]]) -> Finding:
+    """One line for the fleet: how many files ended in each way."""
+    outcomes = {"healed": 0, "ok": 0, "warning": 0, "error": 0}
+    for found in results:
+        worst = max((f.status for f in found), key=lambda s: list(Status).index(s), default=Status.OK)
+        outcomes[worst.value] += 1
+    parts = [f"{n} {kind}" for kind, n in outcomes.items() if n]
+    return Finding("db.fleet", pattern, Status.OK, f"{len(files)} files: " + ", ".join(parts), notable=True)
