@@ -21,10 +21,14 @@ def resolve_schema(schema: Optional[str], default_dir: Path) -> Path:
 
 def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *,
             as_json: bool = False, quiet: bool = False, verbose: bool = False, backup: bool = True,
-            install: bool = False, node: bool = False, jobs: Optional[int] = None) -> int:
+            install: bool = False, node: bool = False, jobs: Optional[int] = None, drift: bool = False) -> int:
     """Run, print the report (text or JSON), return 0 / 1 / 2; never lets a traceback out."""
     try:
         report = run(schema_path, mode, tuple(parts), backup=backup, install=install, node=node, jobs=jobs)
+        if drift and report.project is not None:
+            from .drift import project_drift
+
+            report.drift = project_drift(report.project)
     except KeyboardInterrupt:
         print("interrupted: every database is as before or fully healed", file=sys.stderr)
         return 130

@@ -208,7 +208,7 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
         if any(live.column(c.name) is None and (_needs_value(c) or fold(c.name) in pk) for c in table.columns):
             emptiness.append(live.name)
         for index in table.indexes:
-            if index.unique and all(live.column(c or "") for c in index.columns) and not _find_index(live, index):
+            if index.unique and all(live.column(c or "") for c in index.columns) and not find_index(live, index):
                 cols = tuple(live.column(c or "").name for c in index.columns)  # type: ignore[union-attr]
                 uniqueness.append((live.name, cols))
     return FactsNeeded(tuple(emptiness), tuple(uniqueness))
@@ -347,28 +347,35 @@ def _is_constant_literal(default: Default) -> bool:
     return not text.startswith("(") and text.upper() not in {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"}
 
 
-def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> list[Finding]:
+def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tuple[str, str, str]]:
+    """(aspect, declared, actual) for each way a live column differs from its declaration."""
     if (declared.type == live.type and declared.not_null == live.not_null and declared.references is None
             and (declared.default is None) == (live.default is None)
-            and (declared.default is None or sql.default_sql(declared.default) == live.default.value)):  # type: ignore[union-attr]
+            and (declared.default is None or sql.default_sql(declared.default) == str(live.default.value))):  # type: ignore[union-attr]
         return []  # spelled exactly as selfheal writes it: the common case, decided without parsing
     diffs = []
     if normalize_type(declared.type) != normalize_type(live.type):
-        diffs.append(f"type is {live.type or '(none)'}, declared {declared.type or '(none)'}")
+        diffs.append(("type", declared.type or "(none)", live.type or "(none)"))
     if declared.not_null != live.not_null and not is_pk:
-        diffs.append(f"{'NOT NULL' if live.not_null else 'nullable'}, declared "
-                     f"{'NOT NULL' if declared.not_null else 'nullable'}")
+        diffs.append(("NOT NULL", "NOT NULL" if declared.not_null else "nullable",
+                      "NOT NULL" if live.not_null else "nullable"))
     if not same_default(declared.default, live.default):
-        have = live.default.value if live.default else "none"
-        want = sql.default_sql(declared.default) if declared.default else "none"
-        diffs.append(f"default is {have}, declared {want}")
+        diffs.append(("default", sql.default_sql(declared.default) if declared.default else "none",
+                      str(live.default.value) if live.default else "none"))
     if declared.references and (live.references is None or [fold(x) for x in declared.references] != [
             fold(x) for x in live.references]):
-        have_ref = ".".join(live.references) if live.references else "none"
-        diffs.append(f"references {have_ref}, declared {'.'.join(declared.references)}")
+        diffs.append(("references", ".".join(declared.references),
+                      ".".join(live.references) if live.references else "none"))
+    return diffs
+
+
+def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> list[Finding]:
+    diffs = column_differences(declared, live, is_pk)
     if not diffs:
         return []
-    return [Finding("db.column", target, Status.WARNING, "differs from schema.json: " + "; ".join(diffs),
+    text = "; ".join(f"{aspect} is {actual}, declared {want}" if aspect != "NOT NULL" else f"{actual}, declared {want}"
+                     for aspect, want, actual in diffs)
+    return [Finding("db.column", target, Status.WARNING, "differs from schema.json: " + text,
                     hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
 
 
@@ -409,7 +416,8 @@ def _default_value(text: str) -> object:
     return ("expr", " ".join(upper.split()))
 
 
-def _find_index(live: Table, index: Index) -> Optional[Index]:
+def find_index(live: Table, index: Index) -> Optional[Index]:
+    """The live index that satisfies a declared one: same columns, same uniqueness (or a UNIQUE constraint)."""
     want = [fold(c or "") for c in index.columns]
     for have in live.indexes:
         if have.partial or [fold(c or "\0") for c in have.columns] != want:
@@ -426,7 +434,7 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
     table_name = live.name if live else table.name
     matched: set[str] = set()
     for index in table.indexes:
-        found = _find_index(live, index) if live else None
+        found = find_index(live, index) if live else None
         if found is not None:
             matched.add(fold(found.name or ""))
             continue

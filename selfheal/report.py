@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 from .findings import Finding, Status, summarize
 
@@ -79,8 +79,24 @@ def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool 
         if show_actions and finding.action:
             for statement in finding.action.split(";\n"):
                 lines.append([("    " + statement.replace("\n", "\n    "), "dim")])
+    if report.drift is not None:
+        lines.extend(drift_lines(report.drift))
     lines.append([summary_line(report)])
     return lines
+
+
+def drift_lines(rows: list[Any]) -> list[list[Segment]]:
+    """The drift report: one row per difference, declared and actual side by side."""
+    if not rows:
+        return [[("Drift: none — every database matches schema.json", "green")]]
+    headers = ("object", "aspect", "declared (schema.json)", "actual (database)")
+    table = [headers] + [(r.target, r.aspect, r.declared, r.actual) for r in rows]
+    widths = [min(48, max(len(row[i]) for row in table)) for i in range(3)]
+    out: list[list[Segment]] = [[(f"Drift: {len(rows)} difference{'s' if len(rows) != 1 else ''}", "bold")]]
+    for n, row in enumerate(table):
+        cells = [row[i].ljust(widths[i]) for i in range(3)] + [row[3]]
+        out.append([("  " + "  ".join(cells), "bold" if n == 0 else "")])
+    return out
 
 
 def render_text(report: Report, title: str, quiet: bool = False, verbose: bool = False,

@@ -24,6 +24,7 @@ class Report:
 
     findings: list[Finding]
     project: Optional[Project] = None
+    drift: Optional[list[Any]] = None  # the drift rows, when asked for (validate --drift)
 
     @property
     def exit_code(self) -> int:
@@ -33,12 +34,15 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """The JSON report of CONTRACT §4."""
         code = self.exit_code
-        return {
+        doc = {
             "exit_code": code,
             "status": overall_status(code),
             "summary": summarize(self.findings),
             "checks": [f.to_json() for f in self.findings],
         }
+        if self.drift is not None:
+            doc["drift"] = [row.to_json() for row in self.drift]
+        return doc
 
 
 def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Project], list[Finding]]:

@@ -34,12 +34,14 @@ def _finish(code: int) -> None:
 
 
 @task(help={**COMMON_HELP, "check": "read-only: change nothing, report what healing would do",
+            "drift": "read-only: also show declared vs actual, side by side, for everything that differs",
             "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
-def validate(c, schema=None, check=False, json=False, quiet=False, verbose=False, no_backup=False, jobs=0):
-    """Check everything the app needs; heal what is safe on the way (--check: read-only)."""
-    mode = Mode.CHECK if check else Mode.HEAL
+def validate(c, schema=None, check=False, drift=False, json=False, quiet=False, verbose=False, no_backup=False,
+             jobs=0):
+    """Check everything the app needs; heal what is safe on the way (--check, --drift: read-only)."""
+    mode = Mode.CHECK if check or drift else Mode.HEAL
     _finish(cli.execute("validate", _schema(c, schema), mode, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup, jobs=jobs or None))
+                        verbose=verbose, backup=not no_backup, jobs=jobs or None, drift=drift))
 
 
 @task(name="all", default=True,
