@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -165,6 +165,59 @@ def bulk_vs_alter(tables: int) -> tuple[float, float]:
     return results[0], results[1]
 
 
+def measure_size(size: int, healthy: float) -> list[tuple[str, str]]:
+    """heal from nothing, --check, heal of one missing column per table, compare vs Alembic; one size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write(folder, scaled_schema(size))
+        reps = 1 if size >= 5000 else 3
+        heal_new = median_time(task(folder, "heal.db", "--no-backup", check=True), reps,
+                               before=lambda: reset(folder))
+        check = median_time(task(folder, "validate", "--check"), reps, before=lambda: forget_cache(folder))
+        compare = in_process_compare(folder)
+        snapshot = folder / "snap"
+        shutil.copytree(folder / "app", snapshot / "app")
+        shutil.copytree(folder / "data", snapshot / "data")
+        write(folder, scaled_schema(size, extra_column=True))
+
+        def restore_snapshot() -> None:
+            reset(folder)
+            shutil.copytree(snapshot / "app", folder / "app")
+            shutil.copytree(snapshot / "data", folder / "data")
+
+        heal_col = median_time(task(folder, "heal.db", "--no-backup", check=True), reps, before=restore_snapshot)
+        write(folder, scaled_schema(size))
+        restore_snapshot()
+        peer = alembic_compare(folder, size) if size <= 1000 else None
+    line = f"{compare * 1000:.0f} ms"
+    if peer is not None:
+        line += f"; Alembic compare_metadata {peer:.2f} s = {peer / compare:.0f} × slower"
+    return [(f"{size} tables: heal.db from nothing", f"{heal_new:.2f} s = demo + {heal_new - healthy:.2f} s"),
+            (f"{size} tables: validate --check", f"{check:.2f} s = demo + {check - healthy:.2f} s"),
+            (f"{size} tables: heal.db, one column missing per table",
+             f"{heal_col:.2f} s = demo + {heal_col - healthy:.2f} s"),
+            (f"{size} tables: catalogue read + plan (in-process)", line)]
+
+
+def fleet_times(tenants: int, jobs: int) -> float:
+    """heal.db of `tenants` populated tenant databases, each missing a table and two columns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "tenants").mkdir()
+        for i in range(tenants):
+            conn = sqlite3.connect(folder / "tenants" / f"t{i:05d}.db")
+            conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)")
+            conn.executemany("INSERT INTO users (email) VALUES (?)", [(f"u{j}",) for j in range(50)])
+            conn.commit()
+            conn.close()
+        write(folder, {"version": 1, "databases": {"tenants/*.db": {"tables": {
+            "users": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "email": "TEXT",
+                                  "plan": {"type": "TEXT", "default": "free"}, "active": {"type": "BOOLEAN",
+                                                                                         "default": True}}},
+            "invoices": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "total": "REAL"}}}}}})
+        return median_time(task(folder, "heal.db", "--jobs", str(jobs), check=True), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
@@ -189,42 +242,18 @@ def main() -> None:
                  ("healthy demo validate, nothing remembered", f"{cold * 1000:.0f} ms = {cold / floor:.2f} × floor")]
 
     for size in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            write(folder, scaled_schema(size))
-            reps = 1 if size >= 5000 else 3
-            heal_new = median_time(task(folder, "heal.db", "--no-backup", check=True), reps,
-                                   before=lambda: reset(folder))
-            check = median_time(task(folder, "validate", "--check"), reps, before=lambda: forget_cache(folder))
-            compare = in_process_compare(folder)
-            snapshot = folder / "snap"
-            shutil.copytree(folder / "app", snapshot / "app")
-            shutil.copytree(folder / "data", snapshot / "data")
-            write(folder, scaled_schema(size, extra_column=True))
-
-            def restore_snapshot() -> None:
-                reset(folder)
-                shutil.copytree(snapshot / "app", folder / "app")
-                shutil.copytree(snapshot / "data", folder / "data")
-
-            heal_col = median_time(task(folder, "heal.db", "--no-backup", check=True), reps,
-                                   before=restore_snapshot)
-            write(folder, scaled_schema(size))
-            restore_snapshot()
-            peer = alembic_compare(folder, size) if size <= 1000 else None
-            rows.append((f"{size} tables: heal.db from nothing", f"{heal_new:.2f} s = demo + {heal_new - healthy:.2f} s"))
-            rows.append((f"{size} tables: validate --check", f"{check:.2f} s = demo + {check - healthy:.2f} s"))
-            rows.append((f"{size} tables: heal.db, one column missing per table",
-                         f"{heal_col:.2f} s = demo + {heal_col - healthy:.2f} s"))
-            line = f"{compare * 1000:.0f} ms"
-            if peer is not None:
-                line += f"; Alembic compare_metadata {peer:.2f} s = {peer / compare:.0f} × slower"
-            rows.append((f"{size} tables: catalogue read + plan (in-process)", line))
+        rows += measure_size(size, healthy)
 
     bulk, alter = bulk_vs_alter(1000 if args.quick else 2000)
     n = 1000 if args.quick else 2000
-    rows.append((f"{n} tables in one file, one column each: bulk update vs ALTER each",
+    rows.append((f"{n} tables in one file, one column each: one schema update vs ALTER each",
                  f"{bulk:.2f} s vs {alter:.2f} s = {alter / bulk:.0f} × faster"))
+
+    cores = os.cpu_count() or 1
+    for tenants in ((100,) if args.quick else (100, 1000)):
+        one, many = fleet_times(tenants, 1), fleet_times(tenants, cores)
+        rows.append((f"fleet of {tenants} tenants: heal.db --jobs 1 vs --jobs {cores}",
+                     f"{one:.2f} s vs {many:.2f} s = {one / many:.2f} × speed-up"))
 
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
