@@ -6,16 +6,23 @@ from invoke import task
 
 from selfheal.tasks import ns
 
+HERE = Path(__file__).resolve().parent
+
 # schema.json beside this file is the default project
-ns.configure({"selfheal": {"root": str(Path(__file__).resolve().parent)}})
+ns.configure({"selfheal": {"root": str(HERE)}})
 
 
-@task(help={"fast": "skip the slow tests (kill, concurrency and property tests)"})
+@task(help={"fast": "skip the slow tests (kill, concurrency, fleet and install tests)"})
 def test(c, fast=False):
-    """Run the checks CI runs: ruff (style), mypy (types), pytest (tests)."""
-    c.run("python -m ruff check selfheal app tasks.py tests bench", echo=True, pty=False)
-    c.run("python -m mypy", echo=True, pty=False)
-    c.run("python -m pytest" + (" -m 'not slow'" if fast else ""), echo=True, pty=False)
+    """Run the checks CI runs: ruff (style), mypy (types), pytest (tests, then the shared contract checks)."""
+    with c.cd(str(HERE)):
+        c.run("python -m ruff check selfheal app tasks.py tests bench", echo=True, pty=False)
+        c.run("python -m mypy", echo=True, pty=False)
+        c.run("python -m pytest" + (" -m 'not slow'" if fast else ""), echo=True, pty=False)
+        contract = HERE.parent / "shared" / "contract_tests"
+        if contract.is_dir():  # the black-box conformance checks, where the shared folder is present
+            c.run(f"python -m pytest {contract} -q -p no:cacheprovider", echo=True, pty=False,
+                  env={"PROJECT": str(HERE)})
 
 
 ns.add_task(test)

@@ -192,10 +192,10 @@ def measure_size(size: int, healthy: float) -> list[tuple[str, str]]:
     line = f"{compare * 1000:.0f} ms"
     if peer is not None:
         line += f"; Alembic compare_metadata {peer:.2f} s = {peer / compare:.0f} × slower"
-    return [(f"{size} tables: heal.db from nothing", f"{heal_new:.2f} s = demo + {heal_new - healthy:.2f} s"),
-            (f"{size} tables: validate --check", f"{check:.2f} s = demo + {check - healthy:.2f} s"),
+    return [(f"{size} tables: heal.db from nothing", f"{heal_new:.2f} s = demo {heal_new - healthy:+.2f} s"),
+            (f"{size} tables: validate --check", f"{check:.2f} s = demo {check - healthy:+.2f} s"),
             (f"{size} tables: heal.db, one column missing per table",
-             f"{heal_col:.2f} s = demo + {heal_col - healthy:.2f} s"),
+             f"{heal_col:.2f} s = demo {heal_col - healthy:+.2f} s"),
             (f"{size} tables: catalogue read + plan (in-process)", line)]
 
 

@@ -56,7 +56,7 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
                     return [_corrupt(label, problem)]
             the_plan = _plan_live(conn, desired, label)
             if not the_plan.ops:
-                findings = _report(ctx, desired, label, the_plan, healed=False)
+                findings = _report(desired, label, the_plan, healed=False)
                 ctx.cache.put("db:" + label, cache_key(conn, path, desired), findings)
                 return findings
         finally:
@@ -65,7 +65,7 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
         return [_sqlite_error(label, exc, timeout)]
     ctx.cache.forget("db:" + label)
     if not ctx.healing:
-        return _report(ctx, desired, label, the_plan, healed=False)
+        return _report(desired, label, the_plan, healed=False)
     try:
         ctx.lock()
     except Exception as exc:  # ProjectLocked or an unwritable .selfheal/
@@ -151,7 +151,7 @@ def _would(op: Op) -> str:
     return "index is missing (heal would create it)"
 
 
-def _report(ctx: RunContext, desired: Database, label: str, the_plan: Plan, healed: bool,
+def _report(desired: Database, label: str, the_plan: Plan, healed: bool,
             created: bool = False) -> list[Finding]:
     out = []
     if created:
@@ -175,7 +175,7 @@ def _report(ctx: RunContext, desired: Database, label: str, the_plan: Plan, heal
 def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
     the_plan = plan(desired, None, label=label)
     if not ctx.healing:
-        return _report(ctx, desired, label, the_plan, healed=False)
+        return _report(desired, label, the_plan, healed=False)
     try:
         ctx.lock()
         if path.exists():  # another run created it while we waited for the lock
@@ -188,7 +188,7 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
     ctx.audit.record("db.file", label, "create file", "applied")
     for op in the_plan.ops:
         ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
-    return _report(ctx, desired, label, the_plan, healed=True, created=True)
+    return _report(desired, label, the_plan, healed=True, created=True)
 
 
 def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the_plan: Plan) -> None:
@@ -235,7 +235,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         the_plan = plan(desired, actual, facts, label)
         if not the_plan.ops:
             conn.execute("ROLLBACK")
-            return _report(ctx, desired, label, the_plan, healed=False)
+            return _report(desired, label, the_plan, healed=False)
         backup_note = ""
         if ctx.backup and actual.tables:
             try:
@@ -259,7 +259,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         conn.close()
     for op in the_plan.ops:
         ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
-    findings = _report(ctx, desired, label, the_plan, healed=True)
+    findings = _report(desired, label, the_plan, healed=True)
     if backup_note:
         findings.append(Finding("db.backup", label, Status.OK, "changed without a backup" + backup_note,
                                 notable=True))

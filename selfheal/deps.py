@@ -190,7 +190,10 @@ def _environment_key(files: Iterable[Path]) -> str:
             h.update(str(path).encode() + b"\0" + path.read_bytes())
         except OSError:
             h.update(str(path).encode() + b"\0missing")
+    cwd = os.getcwd()
     for entry in sys.path:
+        if entry in ("", cwd):
+            continue  # the working folder changes with every file written there; packages live elsewhere
         try:
             h.update(f"{entry}|{os.stat(entry or '.').st_mtime_ns}".encode())
         except OSError:

@@ -255,3 +255,18 @@ def test_sigkill_at_any_moment_leaves_each_database_before_or_fully_healed(tmp_p
         assert db_state(folder) == after
     assert not all(outcomes)  # at least one kill landed before the commit, so the fault was really inflicted
     print(f"heal took {duration:.2f}s; killed runs that had committed: {sum(outcomes)}/10")
+
+
+def test_a_run_waits_a_bounded_time_for_another_run_holding_the_project_lock(tmp_path):
+    from filelock import FileLock
+
+    populated(tmp_path / "app.db", 10)
+    write_schema(tmp_path, items_doc("app.db", extra={"x": "TEXT"}, settings={"lock_timeout": 1}))
+    (tmp_path / ".selfheal").mkdir()
+    with FileLock(str(tmp_path / ".selfheal" / "lock")):
+        p = invoke(tmp_path, "heal.db")
+        assert p.returncode == 1 and "another selfheal run holds" in p.stdout
+        assert columns(tmp_path / "app.db", "items") == ["id", "name"]
+        healthy = invoke(tmp_path, "validate", "--check")  # read-only runs never wait for the lock
+        assert healthy.returncode == 1 and "heal would add it" in healthy.stdout
+    assert invoke(tmp_path, "heal.db").returncode == 0
