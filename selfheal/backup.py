@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from datetime import datetime, timezone
@@ -17,23 +18,26 @@ def backup_dir(state_dir: Path) -> Path:
 
 
 def _stem(label: str) -> str:
-    """A file-name-safe stem for a database path (app/data.db -> app__data.db)."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", label.replace("/", "__"))
+    """A file-name-safe, collision-free folder name for a database path (app/data.db -> app__data.db-3f2a…)."""
+    readable = re.sub(r"[^A-Za-z0-9._-]", "_", label.replace("/", "__"))[:80]
+    return f"{readable}-{hashlib.sha256(label.encode('utf-8')).hexdigest()[:8]}"
 
 
 def backups_of(state_dir: Path, label: str) -> list[Path]:
-    """Backups of one database, newest first."""
-    stem = _stem(label)
-    found = [p for p in backup_dir(state_dir).glob(f"{stem}.*.bak") if p.name[len(stem) + 1:-4].endswith("Z")]
-    return sorted(found, reverse=True)
+    """Backups of one database (a folder each, so listing stays cheap in fleets), newest first."""
+    return sorted(_folder(state_dir, label).glob("*Z.bak"), reverse=True)
+
+
+def _folder(state_dir: Path, label: str) -> Path:
+    return backup_dir(state_dir) / _stem(label)
 
 
 def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout: float) -> Path:
     """Copy the database with SQLite's backup API, verify it, keep only the newest `keep`."""
-    folder = backup_dir(state_dir)
+    folder = _folder(state_dir, label)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"{_stem(label)}.{stamp}.bak"
+    target = folder / f"{stamp}.bak"
     partial = target.with_suffix(".partial")
     source = connect(db_path, readonly=True, timeout=timeout)
     try:

@@ -232,7 +232,7 @@ def test_audit_trail_and_backup_before_changing_an_existing_database(tmp_path):
     assert {"time", "check", "target", "action", "result"} <= set(records[0])
     assert any(r["check"] == "db.column" and r["result"] == "applied" for r in records)
     assert records[-1]["check"] == "run"
-    [backup] = (tmp_path / ".selfheal" / "backups").glob("app.db.*.bak")
+    [backup] = (tmp_path / ".selfheal" / "backups").glob("app.db-*/*.bak")
     assert rows(backup, "SELECT count(*) FROM items") == [(120,)]
     assert columns(backup, "items") == ["id", "name"]
 

@@ -66,7 +66,7 @@ def test_restore_replaces_a_corrupt_database_with_its_newest_good_backup(tmp_pat
     populated(db, 300)
     write_schema(tmp_path, items_doc("app.db", extra={"seen_at": {"type": "DATETIME", "default": NOW}}))
     assert invoke(tmp_path, "heal.db").returncode == 0  # changes the database, so a backup exists
-    assert len(list((tmp_path / ".selfheal" / "backups").glob("*.bak"))) == 1
+    assert len(list((tmp_path / ".selfheal" / "backups").glob("app.db-*/*.bak"))) == 1
     db.write_bytes(db.read_bytes()[:4096] + os.urandom(8192))  # keep the header, wreck the pages
     corrupt_hash = sha(db)
     p = invoke(tmp_path, "validate")
@@ -99,7 +99,7 @@ def test_backups_are_consistent_and_pruned(tmp_path):
         write_schema(tmp_path, items_doc("app.db", extra={f"c{j}": "TEXT" for j in range(i + 1)},
                                          settings={"backups_keep": 3}))
         assert invoke(tmp_path, "heal.db").returncode == 0
-    backups = sorted((tmp_path / ".selfheal" / "backups").glob("*.bak"))
+    backups = sorted((tmp_path / ".selfheal" / "backups").glob("app.db-*/*.bak"))
     assert len(backups) == 3
     assert [len(columns(b, "items")) for b in backups] == [6, 7, 8]  # the newest three, each pre-change
     assert all(rows(b, "SELECT count(*) FROM items") == [(50,)] for b in backups)
