@@ -19,18 +19,22 @@ class Audit:
 
     def __init__(self, state_dir: Path):
         self.path = state_dir / "audit.jsonl"
+        self.error = ""  # why a record could not be written (the run reports it as a warning)
 
     def record(self, check: str, target: str, action: str, result: str, **extra: Any) -> None:
-        """Append one record (time, check, target, action, result)."""
+        """Append one record (time, check, target, action, result); a failure is remembered, not raised."""
         doc = {"time": utc_now(), "check": check, "target": target, "action": action, "result": result, **extra}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(doc, ensure_ascii=False) + "\n"
-        # one write() of a line opened with O_APPEND: concurrent writers never interleave mid-line
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # one write() of a line opened with O_APPEND: concurrent writers never interleave mid-line
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
 
 
 def last_run(state_dir: Path) -> Optional[dict[str, Any]]:

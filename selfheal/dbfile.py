@@ -28,12 +28,11 @@ def connect(path: Path, readonly: bool, timeout: float) -> sqlite3.Connection:
 
 
 def header_problem(path: Path) -> str:
-    """Why the file is not an SQLite database, or "" (a zero-length file is an empty database)."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
+    """Why the file is not an SQLite database, or "" (a zero-length file is an empty database).
+
+    A file that cannot be read raises OSError: unreadable is not corrupt, and must never be restored over."""
+    with path.open("rb") as fh:
+        head = fh.read(100)
     if not head:
         return ""
     if len(head) < 100 or not head.startswith(HEADER):
@@ -58,10 +57,11 @@ def cache_key(conn: sqlite3.Connection, path: Path, desired: Database) -> str:
 
 def cached_check(ctx: RunContext, desired: Database, path: Path, label: str) -> Optional[list[Finding]]:
     """The remembered clean findings of a sound, unchanged database; None means: check it fully."""
-    if not path.is_file() or header_problem(path) or not path.stat().st_size:
-        return None
     section = "db:" + label
-    if section not in ctx.cache.entries:
+    try:
+        if section not in ctx.cache.entries or not path.is_file() or header_problem(path):
+            return None
+    except OSError:
         return None
     try:
         conn = connect(path, readonly=True, timeout=ctx.project.lock_timeout)

@@ -44,7 +44,11 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
     if not path.is_file():
         return [Finding("db.file", label, Status.ERROR, "exists but is not a file",
                         hint="move it out of the way; selfheal will create the database")]
-    problem = header_problem(path)
+    try:
+        problem = header_problem(path)
+    except OSError as exc:
+        return [Finding("db.file", label, Status.ERROR, f"cannot read the database: {exc.strerror or exc}",
+                        hint="this user needs read and write permission on the file and its folder")]
     if problem:
         return [_corrupt(label, problem)]
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob as globlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ def project_drift(project: Project) -> list[Drift]:
         paths = ([Path(p) for p in sorted(globlib.glob(globlib.escape(str(project.root)) + "/" + db.path))]
                  if db.is_glob else [project.root / db.path])
         for path in paths:
-            if path.is_file() and not header_problem(path):
+            if path.is_file() and os.access(path, os.R_OK) and not header_problem(path):
                 out.extend(database_drift(db, path, path.relative_to(project.root).as_posix(),
                                           project.lock_timeout))
     return out

@@ -15,8 +15,11 @@ from .findings import Finding, Status
 
 
 def corruption(path: Path, timeout: float) -> str:
-    """The first problem that makes the file unusable, or "" when it is a sound SQLite database."""
-    problem = header_problem(path)
+    """The first problem that makes the file unusable, or "" when it is sound (or merely unreadable)."""
+    try:
+        problem = header_problem(path)
+    except OSError:
+        return ""  # a permission problem is not corruption: never restore over it
     if problem:
         return problem
     try:

@@ -80,6 +80,10 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
         counts = summarize(findings)
         ctx.audit.record("run", project.schema_path.name, " ".join(parts), overall_status(report.exit_code),
                          exit_code=report.exit_code, summary=counts)
+        if ctx.audit.error:
+            findings.append(Finding("audit", str(ctx.audit.path), Status.WARNING,
+                                    f"the audit trail could not be written: {ctx.audit.error}",
+                                    hint="make .selfheal/audit.jsonl writable for this user"))
     return report
 
 

@@ -117,7 +117,10 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
     """The `tables` entry of a live database, and notes on what schema.json cannot declare."""
     if not db_path.is_file():
         raise SnapshotError(f"{db_path} does not exist or is not a file")
-    problem = header_problem(db_path)
+    try:
+        problem = header_problem(db_path)
+    except OSError as exc:
+        raise SnapshotError(f"cannot read {db_path}: {exc.strerror or exc}") from None
     if problem or db_path.stat().st_size == 0:
         raise SnapshotError(f"{db_path}: {problem or 'empty file, nothing to snapshot'}")
     import sqlite3

@@ -270,3 +270,40 @@ def test_a_run_waits_a_bounded_time_for_another_run_holding_the_project_lock(tmp
         healthy = invoke(tmp_path, "validate", "--check")  # read-only runs never wait for the lock
         assert healthy.returncode == 1 and "heal would add it" in healthy.stdout
     assert invoke(tmp_path, "heal.db").returncode == 0
+
+
+def test_an_unreadable_database_is_a_permission_error_and_never_restored_over(tmp_path):
+    project = tmp_path / "p"
+    project.mkdir()
+    populated(project / "app.db", 10)
+    write_schema(project, items_doc("app.db", extra={"x": "TEXT"}))
+    assert invoke(project, "heal.db").returncode == 0  # leaves a backup that --restore could use
+    before = sha(project / "app.db")
+    os.chmod(project / "app.db", 0o000)
+    try:
+        for args in (("heal.db", "--json"), ("heal.db", "--restore", "--json")):
+            p = run_unprivileged(project, *args)
+            assert p.returncode == 1 and "Traceback" not in p.stderr, p.stdout + p.stderr
+            [error] = [c for c in json.loads(p.stdout)["checks"] if c["status"] == "error"]
+            assert error["check"] == "db.file" and "cannot read the database: Permission denied" in error["message"]
+    finally:
+        os.chmod(project / "app.db", 0o644)
+    assert sha(project / "app.db") == before and not list(project.glob("app.db.corrupt-*"))
+
+
+def test_an_unwritable_audit_trail_is_a_warning_after_the_change(tmp_path):
+    project = tmp_path / "p"
+    project.mkdir()
+    populated(project / "app.db", 10)
+    write_schema(project, items_doc("app.db", extra={"x": "TEXT"}))
+    (project / ".selfheal").mkdir()
+    audit = project / ".selfheal" / "audit.jsonl"
+    audit.write_text("")
+    os.chmod(audit, 0o444)
+    try:
+        p = run_unprivileged(project, "heal.db", "--no-backup")
+    finally:
+        os.chmod(audit, 0o644)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "the audit trail could not be written: Permission denied" in p.stdout
+    assert columns(project / "app.db", "items")[-1] == "x"
