@@ -46,10 +46,11 @@ def _collect(futures: list[Future[list[Finding]]], pattern: str) -> list[list[Fi
     """Wait for the workers in order, with a progress bar on a terminal for long runs."""
     if len(futures) < PROGRESS_FROM or not sys.stderr.isatty():
         return [f.result() for f in futures]
+    from rich.console import Console
     from rich.progress import Progress
 
     out = []
-    with Progress(transient=True, console=None) as progress:
+    with Progress(transient=True, console=Console(stderr=True)) as progress:  # stdout stays the report's
         bar = progress.add_task(f"checking {pattern}", total=len(futures))
         for future in futures:
             out.append(future.result())
