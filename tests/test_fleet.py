@@ -72,3 +72,33 @@ def test_fleet_sequential_and_parallel_agree_and_nothing_is_created(tmp_path):
     assert again["summary"]["healed"] == 0 and again["exit_code"] == 0
     check = invoke(tmp_path, "validate", "--check", "--verbose")
     assert check.returncode == 0 and "t0003.db:users" in check.stdout
+
+
+def test_progress_on_a_terminal_goes_to_stderr_and_json_stays_clean(tmp_path):
+    import pty
+    import subprocess
+    import sys
+
+    from .helpers import ROOT
+
+    make_tenants(tmp_path, 60)
+    write_schema(tmp_path, {"databases": {"data/tenants/*.db": TENANT}})
+    master, slave = pty.openpty()
+    cmd = [sys.executable, "-m", "invoke", "-r", str(ROOT), "heal.db", "--json", "--jobs", "2", "--schema",
+           str(tmp_path / "schema.json")]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert json.loads(out)["summary"]["healed"] > 0  # exactly one JSON document on stdout
+    assert b"data/tenants/*.db" in terminal  # the bar was drawn on the terminal (stderr)
