@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import Enum
@@ -22,10 +20,6 @@ class Mode(str, Enum):
     HEAL = "heal"
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 @dataclass
 class RunContext:
     """Shared by every check of one run."""
@@ -36,7 +30,6 @@ class RunContext:
     remember: bool = True  # save the cache of clean results (never in fleet workers)
     lock_held: bool = False  # the project lock is held by a parent process
     jobs: int = 1
-    progress: Callable[[str], None] = _stderr
     _stack: ExitStack = field(default_factory=ExitStack)
     _locked: bool = False
     _audit: Optional[Audit] = None

@@ -229,7 +229,7 @@ def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
             out += [Finding("deps.install", _rel(path, root), Status.ERROR, "would install the unmet requirements",
                             action=shown)] + found
         else:
-            code, tail = stream_command(command, cwd=root, progress=ctx.progress)
+            code, tail = stream_command(command, cwd=root)
             ctx.audit.record("deps.install", _rel(path, root), shown, f"exit {code}")
             if code != 0:
                 out.append(Finding("deps.install", _rel(path, root), Status.ERROR,
@@ -245,7 +245,7 @@ def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
     return out
 
 
-def stream_command(command: list[str], cwd: Path, progress: object) -> tuple[int, str]:
+def stream_command(command: list[str], cwd: Path) -> tuple[int, str]:
     """Run a command, passing its output to stderr line by line; return (exit code, last lines)."""
     tail: deque[str] = deque(maxlen=8)
     try:
@@ -294,7 +294,7 @@ def _node_packages(ctx: RunContext, run_npm: bool) -> list[Finding]:
         elif not ctx.healing:
             out.append(Finding("deps.install", rel, Status.ERROR, f"would run {command_text}", action=command_text))
         else:
-            code, tail = stream_command([npm, "ci" if lock else "install"], cwd=folder, progress=ctx.progress)
+            code, tail = stream_command([npm, "ci" if lock else "install"], cwd=folder)
             ctx.audit.record("deps.install", rel, command_text, f"exit {code}")
             if code:
                 out.append(Finding("deps.install", rel, Status.ERROR, f"{command_text} failed with exit code "

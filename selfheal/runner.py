@@ -60,15 +60,12 @@ def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Pro
 
 
 def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, backup: bool = True,
-        install: bool = False, node: bool = False, jobs: Optional[int] = None,
-        progress: Optional[Callable[[str], None]] = None) -> Report:
+        install: bool = False, node: bool = False, jobs: Optional[int] = None) -> Report:
     """Run the selected checks of the project described by schema_path."""
     project, problems = load_project(schema_path, remember=mode is Mode.HEAL)
     if project is None:
         return Report(problems)
     ctx = RunContext(project, mode, backup=backup, jobs=jobs or os.cpu_count() or 1)
-    if progress is not None:
-        ctx.progress = progress
     findings: list[Finding] = []
     try:
         for part in parts:
