@@ -242,7 +242,8 @@ def test_many_missing_columns_use_one_schema_update_and_keep_every_row(tmp_path)
     tables = 60
     make_db(db, *[f'CREATE TABLE "t {i}" (id INTEGER PRIMARY KEY, v TEXT, CHECK (v <> \'bad\'))'
                   for i in range(tables)],
-            *[f'INSERT INTO "t {i}" (v) VALUES (\'a\'), (\'b\')' for i in range(tables)])
+            *[f'INSERT INTO "t {i}" (v) VALUES (\'a\'), (\'b\')' for i in range(tables)],
+            *[f'INSERT INTO "t 0" (v) VALUES (\'r{n}\')' for n in range(150)])
     watcher = sqlite3.connect(db)  # opened before the heal: must see the new schema afterwards
     watcher.execute('SELECT * FROM "t 0"').fetchall()
     cols = {"id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT", "note": "TEXT",
@@ -259,6 +260,7 @@ def test_many_missing_columns_use_one_schema_update_and_keep_every_row(tmp_path)
         (1, "a", None, 3, "it's"), (2, "b", None, 3, "it's")]
     watcher.close()
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, 'SELECT count(*), min(qty), max(qty), count(note) FROM "t 0"') == [(152, 3, 3, 0)]
     assert rows(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'") == [(tables,)]
     conn = sqlite3.connect(db)
     with pytest.raises(sqlite3.IntegrityError):

@@ -142,6 +142,8 @@ def test_requirements_statuses(tmp_path):
     assert by["requirements.txt:selfheal-no-such-package"]["message"].startswith("selfheal-no-such-package is "
                                                                                   "not installed")
     assert by["requirements.txt:windows-only-thing"]["status"] == "ok"
+    extras = by["requirements.txt:rich"]
+    assert extras["status"] == "error" and "rich[jupyter] needs ipywidgets" in extras["message"]
     assert by["requirements.txt:7"]["message"].startswith("not checkable")
     assert by["requirements.txt:8"]["message"].startswith("not checkable")
     assert by["requirements.txt:10"]["status"] == "error" and "cannot parse" in by["requirements.txt:10"]["message"]

@@ -113,3 +113,22 @@ def test_help_exists_for_every_task_and_flag():
         p = invoke(ROOT, "--help", task, schema=False)
         assert p.returncode == 0 and "--schema" in p.stdout and "--json" in p.stdout
     assert "--restore" in invoke(ROOT, "--help", "heal.db", schema=False).stdout
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"version": 1,\n "databases": {,}}', "schema.json:line 2, column 16  invalid JSON"),
+    ('{"version": 1, "version": 1}', 'duplicate key "version"'),
+    ('{"version": 1, "databases": {"../x.db": {"tables": {}}}}', "must stay inside the schema's folder"),
+    ('{"version": 1, "databases": {"x.db": {"tables": {"t": {"columns": {"a": "TEXT"}, '
+     '"indexes": [{"columns": ["b"]}]}}}}}', 'index column "b" is not declared'),
+    ('{"version": 1, "databases": {"x.db": {"tables": {"t": {"columns": {"a": {"type": "TEXT", '
+     '"references": "u.id"}}}}}}}', '"u.id" does not name a declared column'),
+    ('{"version": 1, "databases": {"x.db": {"tables": {"t": {"columns": {"a": {"type": "TEXT", '
+     '"default": {"sql": "1) CHECK (1"}}}}}}}}', "is not one constant SQL expression"),
+    ('{"version": 1, "databases": {"x.db": {"tables": {"t": {"columns": {"a": ""}}}}}}', "must not be empty"),
+])
+def test_each_malformed_schema_is_exit_1_with_its_problem_named(tmp_path, text, words):
+    (tmp_path / "schema.json").write_text(text)
+    p = invoke(tmp_path, "validate")
+    assert p.returncode == 1 and words in p.stdout and "Traceback" not in p.stdout + p.stderr
+    assert not (tmp_path / "x.db").exists()
