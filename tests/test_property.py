@@ -4,13 +4,15 @@ import sqlite3
 import string
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from selfheal import catalog
+from selfheal import plan as plan_module
 from selfheal.dbheal import gather_facts
 from selfheal.model import Column, Database, Default, Index, Table
-from selfheal.plan import facts_needed, plan
+from selfheal.plan import BULK_ADD_COLUMNS, facts_needed, plan
 from selfheal.sql import column_def, create_index, default_index_name, quote_ident
 
 from .helpers import heal, write_schema
@@ -63,9 +65,11 @@ def to_doc(db: Database) -> dict:
     return {"databases": {"p.db": {"tables": tables}}}
 
 
+@pytest.mark.parametrize("bulk_from", [BULK_ADD_COLUMNS, 1], ids=["alter", "bulk-schema-update"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(scenarios())
-def test_heal_any_partial_database(tmp_path_factory, scenario):
+@given(scenario=scenarios())
+def test_heal_any_partial_database(tmp_path_factory, monkeypatch, bulk_from, scenario):
+    monkeypatch.setattr(plan_module, "BULK_ADD_COLUMNS", bulk_from)  # exercise both ways of adding columns
     desired, live = scenario
     folder: Path = tmp_path_factory.mktemp("prop")
     write_schema(folder, to_doc(desired))
