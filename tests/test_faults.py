@@ -201,12 +201,15 @@ def test_read_only_database_and_unwritable_folder_are_clear_errors(tmp_path):
 
 
 KILL_TABLES = 1000
+EXISTING = 300  # existing tables that each lack a column: added through the bulk schema update
 
 
 def kill_project(folder, template):
     shutil.copy(template, folder / "app.db")
     tables = {f"t{i:04d}": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT"},
                             "indexes": [{"columns": ["v"]}]} for i in range(KILL_TABLES)}
+    tables.update({f"e{i:04d}": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT",
+                                             "w": {"type": "TEXT", "default": "w"}}} for i in range(EXISTING)})
     tables["items"] = {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "name": "TEXT",
                                    "seen_at": {"type": "DATETIME", "default": NOW}}}
     write_schema(folder, {"databases": {"app.db": {"tables": tables},
@@ -216,14 +219,22 @@ def kill_project(folder, template):
 def db_state(folder):
     db = folder / "app.db"
     names = {r[0] for r in rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return (len(names), columns(db, "items"), rows(db, "SELECT count(*) FROM items")[0][0],
-            rows(db, "PRAGMA integrity_check")[0][0])
+    with_w = rows(db, "SELECT count(*) FROM sqlite_master AS m, pragma_table_info(m.name) AS p "
+                      "WHERE m.type = 'table' AND m.name LIKE 'e%' AND p.name = 'w'")[0][0]
+    return (len(names), columns(db, "items"), rows(db, "SELECT count(*) FROM items")[0][0], with_w,
+            rows(db, "SELECT count(*) FROM e0007")[0][0], rows(db, "PRAGMA integrity_check")[0][0])
 
 
 @pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_each_database_before_or_fully_healed(tmp_path):
     template = tmp_path / "template.db"
     populated(template, 20000)
+    conn = sqlite3.connect(template)
+    for i in range(EXISTING):
+        conn.execute(f"CREATE TABLE e{i:04d} (id INTEGER PRIMARY KEY, v TEXT)")
+        conn.executemany(f"INSERT INTO e{i:04d} (v) VALUES (?)", [("x",)] * 5)
+    conn.commit()
+    conn.close()
     timing = tmp_path / "timing"
     timing.mkdir()
     kill_project(timing, template)
@@ -231,8 +242,8 @@ def test_sigkill_at_any_moment_leaves_each_database_before_or_fully_healed(tmp_p
     start = time.monotonic()
     assert subprocess.run(cmd + [str(timing / "schema.json")], cwd=timing, capture_output=True).returncode == 0
     duration = time.monotonic() - start
-    before = (1, ["id", "name"], 20000, "ok")
-    after = (KILL_TABLES + 1, ["id", "name", "seen_at"], 20000, "ok")
+    before = (EXISTING + 1, ["id", "name"], 20000, 0, 5, "ok")
+    after = (KILL_TABLES + EXISTING + 1, ["id", "name", "seen_at"], 20000, EXISTING, 5, "ok")
     assert db_state(timing) == after
     outcomes = []
     for k in range(10):
