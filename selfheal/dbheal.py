@@ -12,21 +12,8 @@ from .context import RunContext
 from .dbfile import QUICK_CHECK_EVERY_RUN_BYTES, cache_key, connect, header_problem, quick_check
 from .findings import Finding, Status
 from .model import Database, fold
-from .plan import (
-    AddColumn,
-    AddColumnsInBulk,
-    CreateTable,
-    Facts,
-    FactsNeeded,
-    Op,
-    Plan,
-    RebuildTable,
-    facts_needed,
-    op_table,
-    op_target,
-    op_targets,
-    plan,
-)
+from .ops import AddColumn, AddColumnsInBulk, CreateTable, Op, RebuildTable, op_table, op_target, op_targets
+from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
 from .sql import quote_ident
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog
+from .compare import column_differences, find_index
 from .dbfile import connect, header_problem
 from .model import Database, Project, fold
-from .plan import column_differences, find_index
 from .sql import column_def, default_index_name
 
 

@@ -2,179 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Optional, Union
+from typing import Optional
 
 from . import sql
+from .compare import column_differences, find_index
 from .findings import Finding, Status
-from .model import Column, Database, Default, Index, Table, fold
-
-# ---------------------------------------------------------------- operations
-
-
-@dataclass(frozen=True)
-class CreateTable:
-    """Create a declared table that does not exist."""
-
-    table: Table
-
-    check = "db.table"
-
-    def statements(self) -> list[str]:
-        """SQL that performs the operation."""
-        return [sql.create_table(self.table)]
-
-    def describe(self) -> str:
-        """What the operation does, in words."""
-        return f"created table ({len(self.table.columns)} columns)"
-
-
-@dataclass(frozen=True)
-class AddColumn:
-    """Add a column with ALTER TABLE ADD COLUMN."""
-
-    table: str
-    column: Column
-
-    check = "db.column"
-
-    def statements(self) -> list[str]:
-        """SQL that performs the operation."""
-        return [sql.add_column(self.table, self.column)]
-
-    def describe(self) -> str:
-        """What the operation does, in words."""
-        return f"added column {sql.column_def(self.column)}"
-
-
-@dataclass(frozen=True)
-class RebuildTable:
-    """Add columns ALTER TABLE cannot add, by rebuilding the table with every row, index and trigger."""
-
-    table: Table  # the live table (its SQL, indexes and triggers are recreated verbatim)
-    new_columns: tuple[Column, ...]
-    inline_pk: Optional[str]  # a new column that becomes the table's primary key
-    temp_name: str
-
-    check = "db.column"
-
-    def statements(self) -> list[str]:
-        """The rebuild: rename aside, create with the new columns, copy, drop, recreate."""
-        name, old = sql.quote_ident(self.table.name), sql.quote_ident(self.temp_name)
-        new_defs = [sql.column_def(c, inline_pk=c.name == self.inline_pk) for c in self.new_columns]
-        kept = [c.name for c in self.table.columns if not c.hidden]
-        cols = ", ".join(map(sql.quote_ident, kept))
-        rowid = "" if self.table.without_rowid or self.inline_pk else "rowid, "
-        out = [
-            f"ALTER TABLE {name} RENAME TO {old}",
-            sql.splice_columns(self.table.sql, new_defs),
-            f"INSERT INTO {name} ({rowid}{cols}) SELECT {rowid}{cols} FROM {old}",
-        ]
-        if "AUTOINCREMENT" in self.table.sql.upper():
-            seq = sql.quote_literal(self.temp_name)
-            mine = sql.quote_literal(self.table.name)
-            # keep AUTOINCREMENT's high-water mark, so ids of deleted rows are never reused
-            out.append(f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
-                       f"WHERE name = {seq})) WHERE name = {mine}")
-            out.append(f"INSERT INTO sqlite_sequence (name, seq) SELECT {mine}, seq FROM sqlite_sequence "
-                       f"WHERE name = {seq} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {mine})")
-        out.append(f"DROP TABLE {old}")
-        out.extend(i.sql for i in self.table.indexes if i.sql)
-        out.extend(self.table.triggers)
-        return out
-
-    def describe(self) -> str:
-        """What the operation does, in words."""
-        added = ", ".join(sql.column_def(c, inline_pk=c.name == self.inline_pk) for c in self.new_columns)
-        return f"added column {added} (table rebuilt: rows, indexes and triggers kept)"
-
-
-@dataclass(frozen=True)
-class CreateIndex:
-    """Create a declared index that is missing."""
-
-    table: str
-    index: Index
-    name: str
-
-    check = "db.index"
-
-    def statements(self) -> list[str]:
-        """SQL that performs the operation."""
-        return [sql.create_index(self.table, self.index, self.name)]
-
-    def describe(self) -> str:
-        """What the operation does, in words."""
-        kind = "unique index" if self.index.unique else "index"
-        return f"created {kind} {self.name} on ({', '.join(c or '' for c in self.index.columns)})"
-
-
-@dataclass(frozen=True)
-class AddColumnsInBulk:
-    """Many ADD COLUMNs in one schema update: each table's definition is rewritten as ALTER TABLE would.
-
-    SQLite re-reads the whole schema after every ALTER, so N additions in a file of N tables cost
-    O(N²); rewriting the definitions and bumping schema_version once costs O(N). Only columns that
-    ALTER TABLE ADD COLUMN accepts get here, appended after the last column, exactly as ALTER does
-    (existing rows read the default); the transaction re-reads and verifies the result.
-    """
-
-    tables: tuple[tuple[Table, tuple[Column, ...]], ...]
-
-    check = "db.column"
-
-    def statements(self) -> list[str]:
-        """The rewrite; the schema_version bump is computed when it runs."""
-        out = ["PRAGMA writable_schema = ON"]
-        for live, columns in self.tables:
-            new_sql = sql.splice_columns(live.sql, [sql.column_def(c) for c in columns])
-            out.append(f"UPDATE sqlite_master SET sql = {sql.quote_literal(new_sql)} WHERE type = 'table' "
-                       f"AND name = {sql.quote_literal(live.name)} AND sql = {sql.quote_literal(live.sql)}")
-        out.append("PRAGMA schema_version = <current + 1>")
-        out.append("PRAGMA writable_schema = OFF")
-        return out
-
-    def describe(self) -> str:
-        """What the operation does, in words."""
-        count = sum(len(cols) for _, cols in self.tables)
-        return f"added {count} columns to {len(self.tables)} tables in one schema update"
-
+from .model import Column, Database, Default, Table, fold
+from .ops import AddColumn, AddColumnsInBulk, CreateIndex, CreateTable, Op, RebuildTable
 
 BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
-
-Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex]
-
-
-def op_table(op: Op) -> str:
-    """The name of the table an operation changes (the first one, for a bulk operation)."""
-    if isinstance(op, AddColumnsInBulk):
-        return op.tables[0][0].name
-    return op.table.name if isinstance(op, (CreateTable, RebuildTable)) else op.table
-
-
-def op_targets(db_label: str, op: Op) -> list[str]:
-    """Every report target of an operation: one per column for rebuilds and bulk additions."""
-    if isinstance(op, RebuildTable):
-        return [f"{db_label}:{op.table.name}.{c.name}" for c in op.new_columns]
-    if isinstance(op, AddColumnsInBulk):
-        return [f"{db_label}:{t.name}.{c.name}" for t, cols in op.tables for c in cols]
-    return [op_target(db_label, op)]
-
-
-def op_target(db_label: str, op: Op) -> str:
-    """The report target of an operation: DB:TABLE, DB:TABLE.COLUMN or DB:TABLE#INDEX."""
-    if isinstance(op, CreateTable):
-        return f"{db_label}:{op.table.name}"
-    if isinstance(op, AddColumn):
-        return f"{db_label}:{op.table}.{op.column.name}"
-    if isinstance(op, RebuildTable):
-        return f"{db_label}:{op.table.name}." + ",".join(c.name for c in op.new_columns)
-    if isinstance(op, AddColumnsInBulk):
-        return f"{db_label}:" + ",".join(t.name for t, _ in op.tables)
-    return f"{db_label}:{op.table}#{op.name}"
-
 
 # ---------------------------------------------------------------- facts
 
@@ -347,28 +184,6 @@ def _is_constant_literal(default: Default) -> bool:
     return not text.startswith("(") and text.upper() not in {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"}
 
 
-def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tuple[str, str, str]]:
-    """(aspect, declared, actual) for each way a live column differs from its declaration."""
-    if (declared.type == live.type and declared.not_null == live.not_null and declared.references is None
-            and (declared.default is None) == (live.default is None)
-            and (declared.default is None or sql.default_sql(declared.default) == str(live.default.value))):  # type: ignore[union-attr]
-        return []  # spelled exactly as selfheal writes it: the common case, decided without parsing
-    diffs = []
-    if normalize_type(declared.type) != normalize_type(live.type):
-        diffs.append(("type", declared.type or "(none)", live.type or "(none)"))
-    if declared.not_null != live.not_null and not is_pk:
-        diffs.append(("NOT NULL", "NOT NULL" if declared.not_null else "nullable",
-                      "NOT NULL" if live.not_null else "nullable"))
-    if not same_default(declared.default, live.default):
-        diffs.append(("default", sql.default_sql(declared.default) if declared.default else "none",
-                      str(live.default.value) if live.default else "none"))
-    if declared.references and (live.references is None or [fold(x) for x in declared.references] != [
-            fold(x) for x in live.references]):
-        diffs.append(("references", ".".join(declared.references),
-                      ".".join(live.references) if live.references else "none"))
-    return diffs
-
-
 def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> list[Finding]:
     diffs = column_differences(declared, live, is_pk)
     if not diffs:
@@ -377,56 +192,6 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
                      for aspect, want, actual in diffs)
     return [Finding("db.column", target, Status.WARNING, "differs from schema.json: " + text,
                     hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
-
-
-@lru_cache(maxsize=1024)
-def normalize_type(type_name: str) -> str:
-    """Compare types as SQLite reads them: case and spacing do not matter; no type is BLOB (same affinity)."""
-    if not type_name.strip():
-        return "BLOB"
-    return re.sub(r"\s*\(\s*", "(", " ".join(type_name.upper().split())).replace(" )", ")").replace(", ", ",")
-
-
-def same_default(declared: Optional[Default], live: Optional[Default]) -> bool:
-    """Compare a declared default with the live one by meaning, not spelling ('0' equals 0)."""
-    want = _default_value(sql.default_sql(declared)) if declared else None
-    have = _default_value(str(live.value)) if live else None
-    if want == have:
-        return True
-    try:
-        return want is not None and have is not None and float(want) == float(have)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
-@lru_cache(maxsize=1024)
-def _default_value(text: str) -> object:
-    text = text.strip()
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1].strip()
-    upper = text.upper()
-    if upper == "NULL":
-        return None
-    if upper in ("TRUE", "FALSE"):
-        return 1 if upper == "TRUE" else 0
-    if sql._is_string_literal(text):
-        return text[1:-1].replace("''", "'")
-    if sql._NUMBER.fullmatch(text):
-        return float(text)
-    return ("expr", " ".join(upper.split()))
-
-
-def find_index(live: Table, index: Index) -> Optional[Index]:
-    """The live index that satisfies a declared one: same columns, same uniqueness (or a UNIQUE constraint)."""
-    want = [fold(c or "") for c in index.columns]
-    for have in live.indexes:
-        if have.partial or [fold(c or "\0") for c in have.columns] != want:
-            continue
-        if have.origin == "c" and have.unique == index.unique:
-            return have
-        if have.origin in ("u", "pk") and index.unique:
-            return have
-    return None
 
 
 def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str, taken: set[str],

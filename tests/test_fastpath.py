@@ -11,8 +11,8 @@ import pytest
 
 from .helpers import ROOT, columns, invoke, write_schema
 
-HEAVY = ("jsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan", "selfheal.catalog",
-         "selfheal.dbheal")
+HEAVY = ("jsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan", "selfheal.ops",
+         "selfheal.compare", "selfheal.catalog", "selfheal.dbheal")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from selfheal import catalog
-from selfheal.plan import normalize_type, same_default
+from selfheal.compare import normalize_type, same_default
 
 from .helpers import ROOT, invoke
 
