@@ -197,6 +197,21 @@ def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the
     with temp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(temp, path)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); elsewhere folders cannot be opened and this is a no-op."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _writer(path: Path, timeout: float) -> sqlite3.Connection:
