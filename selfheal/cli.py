@@ -54,7 +54,7 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
 
 
-def snapshot(database: Path, out: Optional[Path], name: Optional[str]) -> int:
+def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path) -> int:
     """schema.snapshot: print the entry, or merge it into --out; notes and errors go to stderr."""
     import json
 
@@ -63,7 +63,7 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str]) -> int:
 
     try:
         entry, notes = take(database.absolute())
-        key = entry_name(database, out, name)
+        key = entry_name(database, base, name)
         if out is None:
             print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
         else:

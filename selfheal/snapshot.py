@@ -141,13 +141,12 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
     return {"tables": tables}, notes
 
 
-def entry_name(db_path: Path, out: Optional[Path], name: Optional[str]) -> str:
-    """The key under "databases": --name, else the path relative to the schema file's folder."""
+def entry_name(db_path: Path, base: Path, name: Optional[str]) -> str:
+    """The key under "databases": --name, else the path relative to the schema file's folder (base)."""
     if name:
         return name
-    base = (out.parent if out else Path.cwd()).resolve()
     try:
-        return Path(os.path.relpath(db_path.resolve(), base)).as_posix()
+        return Path(os.path.relpath(db_path.resolve(), base.resolve())).as_posix()
     except ValueError:
         raise SnapshotError("the database is on another drive than the schema: give --name") from None
 

@@ -108,12 +108,15 @@ def _after_double_dash(remainder: str) -> list[str]:
 @task(name="snapshot", positional=["database"],
       help={"database": "the SQLite file to describe",
             "out": "write into this schema.json (created, or only this database's entry replaced)",
-            "name": "the key under \"databases\" (default: the path relative to the schema's folder)"})
-def snapshot_task(c, database, out=None, name=None):
+            "name": "the key under \"databases\" (default: the path relative to the schema's folder)",
+            "schema": "the schema.json the entry is for: its folder is what the key is relative to "
+                      "(default: --out's folder, else the current folder)"})
+def snapshot_task(c, database, out=None, name=None, schema=None):
     """Print (or --out: write) the schema.json entry of an existing database."""
     from selfheal.cli import snapshot
 
-    _finish(snapshot(Path(database), Path(out) if out else None, name))
+    base = Path(out).absolute().parent if out else Path(schema).absolute().parent if schema else Path.cwd()
+    _finish(snapshot(Path(database), Path(out) if out else None, name, base))
 
 
 heal = Collection("heal", heal_all, db, fs, deps)

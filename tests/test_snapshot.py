@@ -163,3 +163,13 @@ def test_snapshot_errors_are_clear(tmp_path, content, words):
         (tmp_path / "bad.db").write_bytes(content)
     p = invoke(tmp_path, "schema.snapshot", "bad.db", schema=False)
     assert p.returncode == 1 and words in p.stderr and "Traceback" not in p.stderr
+
+
+def test_the_key_is_relative_to_the_schema_folder(tmp_path):
+    (tmp_path / "data").mkdir()
+    make(tmp_path / "data" / "music.db", MUSIC)
+    elsewhere = tmp_path / "data"
+    p = invoke(elsewhere, "schema.snapshot", "music.db", "--schema", str(tmp_path / "schema.json"), schema=False)
+    assert list(json.loads(p.stdout)) == ["data/music.db"]
+    p = invoke(elsewhere, "schema.snapshot", "music.db", schema=False)
+    assert list(json.loads(p.stdout)) == ["music.db"]
