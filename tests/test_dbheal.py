@@ -269,3 +269,22 @@ def test_many_missing_columns_use_one_schema_update_and_keep_every_row(tmp_path)
     assert conn.execute('SELECT qty, label FROM "t 3" WHERE v = \'c\'').fetchone() == (3, "it's")
     conn.close()
     assert not [f for f in heal(tmp_path).findings if f.status.value == "healed"]
+
+
+def test_wal_database_healed_while_the_app_holds_a_connection(tmp_path):
+    app = sqlite3.connect(tmp_path / "app.db")
+    app.execute("PRAGMA journal_mode = WAL")
+    app.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")
+    app.executemany("INSERT INTO items (name) VALUES (?)", [(f"n{i}",) for i in range(300)])
+    app.commit()  # left in the WAL, not checkpointed: the app is still running
+    write_schema(tmp_path, items_schema({"seen_at": {"type": "DATETIME", "default": NOW}},
+                                        indexes=[{"columns": ["name"]}]))
+    report = heal(tmp_path)
+    assert report.exit_code == 0, [f for f in report.findings if f.status.value == "error"]
+    assert app.execute("SELECT count(*), count(seen_at) FROM items").fetchone() == (300, 300)
+    app.execute("INSERT INTO items (name) VALUES ('after')")
+    app.commit()
+    app.close()
+    assert rows(tmp_path / "app.db", "PRAGMA journal_mode") == [("wal",)]
+    [backup] = (tmp_path / ".selfheal" / "backups").glob("app.db-*/*.bak")
+    assert rows(backup, "SELECT count(*) FROM items") == [(300,)]  # the WAL's rows are in the backup
