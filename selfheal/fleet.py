@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from .context import Mode, RunContext
@@ -34,26 +36,27 @@ def check_fleet(ctx: RunContext, desired: Database, files: list[tuple[Path, str]
     if jobs == 1:
         results = [_check_one(ctx.project, desired, ctx.mode, ctx.backup, p, label) for p, label in files]
     else:
+        work = partial(_check_one, ctx.project, desired, ctx.mode, ctx.backup)  # pickled once per chunk
+        paths, labels = zip(*files, strict=True)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_check_one, ctx.project, desired, ctx.mode, ctx.backup, p, label)
-                       for p, label in files]
-            results = _collect(futures, desired.path)
+            chunk = max(1, len(files) // (jobs * 8))
+            results = _collect(pool.map(work, paths, labels, chunksize=chunk), len(files), desired.path)
     findings = [replace(f, group=desired.path) for found in results for f in found]
     return [_summary(desired.path, files, results)] + findings
 
 
-def _collect(futures: list[Future[list[Finding]]], pattern: str) -> list[list[Finding]]:
-    """Wait for the workers in order, with a progress bar on a terminal for long runs."""
-    if len(futures) < PROGRESS_FROM or not sys.stderr.isatty():
-        return [f.result() for f in futures]
+def _collect(results: Iterator[list[Finding]], total: int, pattern: str) -> list[list[Finding]]:
+    """Gather the workers' results in order, with a progress bar on a terminal for long runs."""
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        return list(results)
     from rich.console import Console
     from rich.progress import Progress
 
     out = []
     with Progress(transient=True, console=Console(stderr=True)) as progress:  # stdout stays the report's
-        bar = progress.add_task(f"checking {pattern}", total=len(futures))
-        for future in futures:
-            out.append(future.result())
+        bar = progress.add_task(f"checking {pattern}", total=total)
+        for found in results:
+            out.append(found)
             progress.advance(bar)
     return out
 
