@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -32,13 +32,12 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         """The finding as a JSON-ready dict (empty hint/action left out)."""
-        doc = asdict(self)
-        doc["status"] = self.status.value
-        doc.pop("notable")
-        doc.pop("group")
-        for key in ("hint", "action"):
-            if not doc[key]:
-                doc.pop(key)
+        doc: dict[str, Any] = {"check": self.check, "target": self.target, "status": self.status.value,
+                               "message": self.message}
+        if self.hint:
+            doc["hint"] = self.hint
+        if self.action:
+            doc["action"] = self.action
         return doc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Optional
 
 from . import __version__
 from .model import Project
@@ -14,10 +15,10 @@ from .schemafile import load as load_uncached
 _CACHE_NAME = "schema-ok"
 
 
-def _digest(schema_path: Path) -> str:
+def _digest(data: bytes) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update(SCHEMA_OF_SCHEMA.read_bytes())
-    h.update(schema_path.read_bytes())
+    h.update(data)
     return h.hexdigest()
 
 
@@ -27,15 +28,17 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     With remember=False (read-only runs) the cache is read but never written."""
     schema_path = Path(schema_path).absolute()
     marker = schema_path.parent / ".selfheal" / _CACHE_NAME
+    data: Optional[bytes]
     try:
-        digest = _digest(schema_path)
+        data = schema_path.read_bytes()  # read once: what is hashed is what is loaded
     except OSError:
-        digest = ""  # unreadable: the full load below reports why
+        data = None  # unreadable: the full load below reports why
+    digest = _digest(data) if data is not None else ""
     try:
         known = bool(digest) and marker.read_text(encoding="ascii").strip() == digest
     except OSError:
         known = False
-    project = load_uncached(schema_path, structure_checked=known)
+    project = load_uncached(schema_path, structure_checked=known, data=data)
     if remember and digest and not known:
         try:
             marker.parent.mkdir(exist_ok=True)

@@ -59,14 +59,18 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
     return obj
 
 
-def read_document(path: Path) -> Any:
-    """Parse schema.json strictly: syntax errors with line and column, duplicate keys rejected."""
+def read_document(path: Path, data: Optional[bytes] = None, trusted: bool = False) -> Any:
+    """Parse schema.json strictly: syntax errors with line and column, duplicate keys rejected.
+
+    `trusted` content (these very bytes passed every check before) is parsed without the checks."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
     except FileNotFoundError:
         raise SchemaError(path, [("(file)", f"schema file not found: {path}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemaError(path, [("(file)", f"cannot read {path}: {exc}")]) from None
+    if trusted:
+        return json.loads(text)
     try:
         doc = json.loads(text, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
@@ -169,10 +173,12 @@ def _json_type(value: Any) -> str:
     )
 
 
-def load(path: Path, structure_checked: bool = False) -> Project:
-    """Read, validate and build the Project; raise SchemaError listing every problem."""
+def load(path: Path, structure_checked: bool = False, data: Optional[bytes] = None) -> Project:
+    """Read (or take `data`), validate and build the Project; raise SchemaError listing every problem.
+
+    structure_checked: these bytes passed the JSON Schema, duplicate-key and NUL checks before."""
     path = Path(path).absolute()
-    doc = read_document(path)
+    doc = read_document(path, data, trusted=structure_checked)
     if not structure_checked:
         problems = structure_problems(doc)
         if problems:

@@ -56,6 +56,8 @@ class StateCache:
 
     def put(self, section: str, key: str, findings: list[Finding]) -> None:
         """Remember clean findings; anything with an error or a change is forgotten instead."""
+        if not self.writable:
+            return  # a read-only run never saves, so it need not serialise anything
         if any(f.status in (Status.ERROR, Status.HEALED) for f in findings):
             self.forget(section)
             return

@@ -85,3 +85,13 @@ def test_check_mode_writes_no_cache(tmp_path):
     write_schema(tmp_path, {"databases": {"x.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
     invoke(tmp_path, "validate", "--check")
     assert not (tmp_path / ".selfheal").exists()
+
+
+def test_an_edited_schema_is_checked_in_full_again(tmp_path):
+    write_schema(tmp_path, {"databases": {"x.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
+    assert invoke(tmp_path, "validate").returncode == 0
+    assert (tmp_path / ".selfheal" / "schema-ok").exists()
+    text = (tmp_path / "schema.json").read_text()
+    (tmp_path / "schema.json").write_text(text.replace('"version": 1', '"version": 1, "version": 1', 1))
+    p = invoke(tmp_path, "validate")
+    assert p.returncode == 1 and 'duplicate key "version"' in p.stdout
