@@ -112,8 +112,3 @@ def _single_column_references(
             col_to = parent_pk[0]
         out[fold(col_from)] = (parent, col_to)
     return out
-
-
-def object_names(conn: sqlite3.Connection) -> set[str]:
-    """Folded names of every table, index, view and trigger (one namespace in SQLite)."""
-    return {fold(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Optional
 
@@ -23,12 +23,23 @@ def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = AL
             as_json: bool = False, quiet: bool = False, verbose: bool = False, backup: bool = True,
             install: bool = False, node: bool = False, jobs: Optional[int] = None, drift: bool = False) -> int:
     """Run, print the report (text or JSON), return 0 / 1 / 2; never lets a traceback out."""
-    try:
+
+    def work() -> int:
         report = run(schema_path, mode, tuple(parts), backup=backup, install=install, node=node, jobs=jobs)
         if drift and report.project is not None:
             from .drift import project_drift
 
             report.drift = project_drift(report.project)
+        show(report, title, mode, as_json=as_json, quiet=quiet, verbose=verbose)
+        return report.exit_code
+
+    return guarded(work)
+
+
+def guarded(work: Callable[[], int]) -> int:
+    """Run a task's work; Ctrl-C and unforeseen errors end in one clear message and an exit code."""
+    try:
+        return work()
     except KeyboardInterrupt:
         print("interrupted: every database is as before or fully healed", file=sys.stderr)
         return 130
@@ -39,8 +50,6 @@ def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = AL
               "  nothing was left half-done (each database change is one transaction);\n"
               "  set SELFHEAL_DEBUG=1 for the traceback and report it", file=sys.stderr)
         return 1
-    show(report, title, mode, as_json=as_json, quiet=quiet, verbose=verbose)
-    return report.exit_code
 
 
 def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, verbose: bool) -> None:

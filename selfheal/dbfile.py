@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob as globlib
 import hashlib
 import sqlite3
 from pathlib import Path
@@ -15,6 +16,16 @@ if TYPE_CHECKING:
     from .context import RunContext
 
 QUICK_CHECK_EVERY_RUN_BYTES = 8 * 1024 * 1024  # bigger files are quick_checked only before a write
+SIDE_FILES = ("-journal", "-wal", "-shm", ".selfheal-new")  # never a database of their own
+
+
+def database_files(root: Path, desired: Database) -> list[tuple[Path, str]]:
+    """(path, label) of the file a declaration names, or of every existing file its glob matches."""
+    if not desired.is_glob:
+        return [(root / desired.path, desired.path)]
+    matches = sorted(Path(p) for p in globlib.glob(globlib.escape(str(root)) + "/" + desired.path)
+                     if not p.endswith(SIDE_FILES) and Path(p).is_file())
+    return [(m, m.relative_to(root).as_posix()) for m in matches]
 
 HEADER = b"SQLite format 3\x00"
 

@@ -94,7 +94,8 @@ def _corrupt(label: str, problem: str) -> Finding:
                         "good backup")
 
 
-def _sqlite_error(label: str, exc: BaseException, timeout: float) -> Finding:
+def _sqlite_error(label: str, exc: BaseException, timeout: float, otherwise: str = "") -> Finding:
+    """The SQLite error as something to act on: locked, corrupt, no permission, or `otherwise`."""
     text = str(exc)
     if "locked" in text or "busy" in text:
         return Finding("db.file", label, Status.ERROR,
@@ -105,7 +106,7 @@ def _sqlite_error(label: str, exc: BaseException, timeout: float) -> Finding:
     if "readonly" in text or "unable to open" in text or "disk I/O" in text:
         return Finding("db.file", label, Status.ERROR, f"cannot write the database ({text}); nothing was changed",
                        hint="this user needs write permission on the file and on its folder (for the journal)")
-    return Finding("db.file", label, Status.ERROR, f"SQLite error: {text}; nothing was changed")
+    return Finding("db.file", label, Status.ERROR, otherwise or f"SQLite error: {text}; nothing was changed")
 
 
 def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
@@ -273,11 +274,11 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
 
 
 def _heal_failed(label: str, exc: BaseException, timeout: float) -> Finding:
-    base = _sqlite_error(label, exc, timeout)
-    if base.message.startswith("SQLite error") or isinstance(exc, (HealFailed, ValueError)):
-        return Finding("db.file", label, Status.ERROR, f"heal rolled back, nothing was changed: {exc}",
-                       hint="fix the cause named above (or report it), then heal again")
-    return base
+    rolled_back = f"heal rolled back, nothing was changed: {exc}"
+    if isinstance(exc, sqlite3.Error):
+        return _sqlite_error(label, exc, timeout, otherwise=rolled_back)
+    return Finding("db.file", label, Status.ERROR, rolled_back,
+                   hint="fix the cause named above (or report it), then heal again")
 
 
 def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op], facts: Facts) -> None:

@@ -195,7 +195,7 @@ def _environment_key(files: Iterable[Path]) -> str:
         if entry in ("", cwd):
             continue  # the working folder changes with every file written there; packages live elsewhere
         try:
-            h.update(f"{entry}|{os.stat(entry or '.').st_mtime_ns}".encode())
+            h.update(f"{entry}|{os.stat(entry).st_mtime_ns}".encode())
         except OSError:
             continue
     return h.hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob as globlib
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 
 from . import catalog
 from .compare import column_differences, find_index
-from .dbfile import connect, header_problem
+from .dbfile import connect, database_files, header_problem
 from .model import Database, Project, fold
 from .sql import column_def, default_index_name
 
@@ -34,12 +33,9 @@ def project_drift(project: Project) -> list[Drift]:
     """Drift of every existing, readable database of the project (missing files are the heal's business)."""
     out: list[Drift] = []
     for db in project.databases:
-        paths = ([Path(p) for p in sorted(globlib.glob(globlib.escape(str(project.root)) + "/" + db.path))]
-                 if db.is_glob else [project.root / db.path])
-        for path in paths:
+        for path, label in database_files(project.root, db):
             if path.is_file() and os.access(path, os.R_OK) and not header_problem(path):
-                out.extend(database_drift(db, path, path.relative_to(project.root).as_posix(),
-                                          project.lock_timeout))
+                out.extend(database_drift(db, path, label, project.lock_timeout))
     return out
 
 

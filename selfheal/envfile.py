@@ -71,7 +71,8 @@ def check_env(ctx: RunContext) -> list[Finding]:
     findings.extend(_parse_problems(spec.file, current))
     if template is not None:
         findings.extend(_parse_problems(spec.template, template))
-        missing = [e for e in _unique(template.entries) if e.key not in current.values()]
+        present = current.values()
+        missing = [e for e in _unique(template.entries) if e.key not in present]
         if missing:
             findings.extend(_append_missing(ctx, spec.file, spec.template, env_path, missing))
             if ctx.healing:

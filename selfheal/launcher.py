@@ -6,9 +6,8 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
 
 from .cli import show
 from .context import Mode
@@ -22,20 +21,19 @@ def say(message: str) -> None:
 
 
 def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: bool = False,
-       app_args: Sequence[str] = (), quiet: bool = False, verbose: bool = False,
-       ask: Optional[Callable[[str], str]] = None, is_tty: Optional[bool] = None) -> int:
+       app_args: Sequence[str] = (), quiet: bool = False, verbose: bool = False) -> int:
     """The whole start-up flow; returns 1 when it stops on errors, else the app's exit code."""
     report = run(schema_path, Mode.HEAL, ALL_PARTS)
     show(report, "up: validate", Mode.HEAL, as_json=False, quiet=quiet, verbose=verbose)
     if report.exit_code == 1:
-        say("errors remain after validation; running the full heal and validating again")
-        run(schema_path, Mode.HEAL, ("env", "fs", "db"))
+        # validate already healed what heal would: this pass re-checks, and retries what a lock got in the way of
+        say("errors remain after validation; healing and validating again")
         report = run(schema_path, Mode.HEAL, ALL_PARTS)
         show(report, "up: re-validate", Mode.HEAL, as_json=False, quiet=True, verbose=False)
         if report.exit_code == 1:
             say("not starting the app: the errors above need a person (each says what to do)")
             return 1
-    if report.exit_code == 2 and not _accept_warnings(strict, yes, ask, is_tty):
+    if report.exit_code == 2 and not _accept_warnings(strict, yes):
         return 1 if strict else 2
     if no_start:
         say("checks done; not starting the app (--no-start)")
@@ -47,19 +45,18 @@ def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: 
     return start_app(project, project.app, app_args)
 
 
-def _accept_warnings(strict: bool, yes: bool, ask: Optional[Callable[[str], str]], is_tty: Optional[bool]) -> bool:
+def _accept_warnings(strict: bool, yes: bool) -> bool:
     if strict:
         say("warnings are treated as errors (--strict): not starting the app")
         return False
     if yes:
         say("continuing despite the warnings above (--yes)")
         return True
-    interactive = sys.stdin.isatty() if is_tty is None else is_tty
-    if not interactive:
+    if not sys.stdin.isatty():
         say("continuing despite the warnings above (no terminal to ask; use --strict to stop instead)")
         return True
     try:
-        answer = (ask or input)("Continue? [y/N] ")
+        answer = input("Continue? [y/N] ")
     except EOFError:
         answer = ""
     if answer.strip().lower() in ("y", "yes"):
@@ -99,7 +96,7 @@ def start_app(project: Project, app: AppSpec, extra: Sequence[str]) -> int:
     say(f"starting {shlex.join(argv)} in {cwd}")
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.name == "posix" and not os.environ.get("SELFHEAL_NO_EXEC"):
+    if os.name == "posix":
         try:
             os.chdir(cwd)
             os.execvpe(argv[0], argv, env)

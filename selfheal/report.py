@@ -40,26 +40,17 @@ def visible(findings: list[Finding], quiet: bool, verbose: bool) -> list[Finding
 
 def fold_fleets(findings: list[Finding]) -> list[Finding]:
     """One finding per (fleet, check, status, message), its target counting the files."""
-    out: list[Finding] = []
-    groups: dict[tuple[str, str, Status, str], list[Finding]] = {}
+    groups: dict[object, list[Finding]] = {}  # in first-seen order; a lone finding is its own group
     for finding in findings:
-        if not finding.group:
-            out.append(finding)
-            continue
-        key = (finding.group, finding.check, finding.status, finding.message)
-        if key not in groups:
-            groups[key] = []
-            out.append(finding)  # placeholder, replaced below
-        groups[key].append(finding)
-    folded = {id(members[0]): members for members in groups.values()}
-    result = []
-    for finding in out:
-        members = folded.get(id(finding))
-        if members and len(members) > 1:
-            files = len({m.target.split(":", 1)[0] for m in members})
-            finding = replace(finding, target=f"{finding.group} ({files} files)", action="")
-        result.append(finding)
-    return result
+        key = (finding.group, finding.check, finding.status, finding.message) if finding.group else id(finding)
+        groups.setdefault(key, []).append(finding)
+    out = []
+    for first, *rest in groups.values():
+        if rest:
+            files = len({m.target.split(":", 1)[0] for m in (first, *rest)})
+            first = replace(first, target=f"{first.group} ({files} files)", action="")
+        out.append(first)
+    return out
 
 
 Segment = tuple[str, str]  # (text, rich style)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .backup import newest_good_backup
 from .context import RunContext
-from .dbfile import connect, header_problem, quick_check
+from .dbfile import connect, database_files, header_problem, quick_check
 from .findings import Finding, Status
 
 
@@ -36,10 +36,8 @@ def restore_corrupt(ctx: RunContext) -> list[Finding]:
     """For every declared database that is corrupt: restore the newest good backup, or say why not."""
     findings = []
     for db in ctx.project.databases:
-        paths = sorted(ctx.project.root.glob(db.path)) if db.is_glob else [ctx.project.root / db.path]
-        for path in paths:
+        for path, label in database_files(ctx.project.root, db):
             if path.is_file():
-                label = path.relative_to(ctx.project.root).as_posix()
                 problem = corruption(path, ctx.project.lock_timeout)
                 if problem:
                     findings.append(_restore(ctx, path, label, problem))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob as globlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from .model import Project
 from .schemafile import SchemaError
 
 ALL_PARTS = ("python", "env", "fs", "db", "deps")
-_SKIP_SUFFIXES = ("-journal", "-wal", "-shm", ".selfheal-new")
 
 
 @dataclass
@@ -85,29 +83,27 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
 
 
 def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .dbfile import cached_check
+    from .dbfile import cached_check, database_files
 
     findings: list[Finding] = []
-    root = ctx.project.root
     for db in ctx.project.databases:
+        files = database_files(ctx.project.root, db)
         if not db.is_glob:
-            cached = cached_check(ctx, db, root / db.path, db.path)
+            [(path, label)] = files
+            cached = cached_check(ctx, db, path, label)
             if cached is not None:
                 findings.extend(cached)
                 continue
             from .dbheal import check_database
 
-            findings.extend(check_database(ctx, db, root / db.path, db.path))
-            continue
-        matches = sorted(Path(p) for p in globlib.glob(globlib.escape(str(root)) + "/" + db.path)
-                         if not p.endswith(_SKIP_SUFFIXES) and Path(p).is_file())
-        if not matches:
+            findings.extend(check_database(ctx, db, path, label))
+        elif not files:
             findings.append(Finding("db.fleet", db.path, Status.OK, "no file matches this pattern yet",
                                     notable=True))
-            continue
-        from .fleet import check_fleet
+        else:
+            from .fleet import check_fleet
 
-        findings.extend(check_fleet(ctx, db, [(m, m.relative_to(root).as_posix()) for m in matches]))
+            findings.extend(check_fleet(ctx, db, files))
     return findings
 
 

@@ -358,7 +358,8 @@ class _Builder:
         except (sqlite3.Error, sqlite3.Warning) as exc:
             self.problem(parts, f"{json.dumps(expr)} is not a constant SQL expression: {exc}")
             return
-        if len(rows) != 1 or rows[0][1] not in (expr, f"({expr})") and rows[0][1].strip("()") != expr:
+        # SQLite keeps the expression's own text; anything else (an extra column, a CHECK) was smuggled in
+        if len(rows) != 1 or (rows[0][1] not in (expr, f"({expr})") and rows[0][1].strip("()") != expr):
             self.problem(parts, f"{json.dumps(expr)} is not one constant SQL expression")
         else:
             self._valid_defaults.add(expr)

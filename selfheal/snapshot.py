@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -123,8 +124,6 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
         raise SnapshotError(f"cannot read {db_path}: {exc.strerror or exc}") from None
     if problem or db_path.stat().st_size == 0:
         raise SnapshotError(f"{db_path}: {problem or 'empty file, nothing to snapshot'}")
-    import sqlite3
-
     try:
         conn = connect(db_path, readonly=True, timeout=timeout)
         try:

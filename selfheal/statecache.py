@@ -38,11 +38,13 @@ class StateCache:
         self.path = state_dir / CACHE_NAME
         self.writable = writable
         self.changed = False
+        self.entries: dict[str, Any] = {}
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
-            self.entries: dict[str, Any] = doc["entries"] if doc.get("version") == __version__ else {}
-        except (OSError, ValueError, KeyError, TypeError):
-            self.entries = {}
+        except (OSError, ValueError):
+            return  # no cache, or an unreadable one: everything is checked in full
+        if isinstance(doc, dict) and doc.get("version") == __version__ and isinstance(doc.get("entries"), dict):
+            self.entries = doc["entries"]
 
     def get(self, section: str, key: str) -> Optional[list[Finding]]:
         """The findings saved for this section under exactly this key, if any."""

@@ -94,8 +94,8 @@ def up(c, schema=None, yes=False, strict=False, no_start=False, quiet=False, ver
     """Validate, heal, re-validate, then start the app (arguments after -- go to the app)."""
     from selfheal.launcher import up as launch
 
-    _finish(launch(_schema(c, schema), yes=yes, strict=strict, no_start=no_start,
-                   app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose))
+    _finish(cli.guarded(lambda: launch(_schema(c, schema), yes=yes, strict=strict, no_start=no_start,
+                                       app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose)))
 
 
 def _after_double_dash(remainder: str) -> list[str]:

@@ -95,3 +95,11 @@ def test_an_edited_schema_is_checked_in_full_again(tmp_path):
     (tmp_path / "schema.json").write_text(text.replace('"version": 1', '"version": 1, "version": 1', 1))
     p = invoke(tmp_path, "validate")
     assert p.returncode == 1 and 'duplicate key "version"' in p.stdout
+
+
+@pytest.mark.parametrize("garbage", ["[]", '{"version": "0.1.0", "entries": []}', "{not json", ""])
+def test_a_damaged_cache_only_costs_time(demo, garbage):
+    (demo / ".selfheal" / "state.json").write_text(garbage)
+    (demo / ".selfheal" / "schema-ok").write_text(garbage)
+    p = invoke(demo, "validate")
+    assert p.returncode == 0 and "Traceback" not in p.stderr and "internal error" not in p.stderr
