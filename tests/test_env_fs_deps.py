@@ -232,3 +232,32 @@ def test_npm_command_chosen_by_lock_file(tmp_path):
     assert "would run npm install" in invoke(tmp_path, "heal.deps", "--node", "--dry-run").stdout
     (tmp_path / "frontend" / "package-lock.json").write_text("{}")
     assert "would run npm ci" in invoke(tmp_path, "heal.deps", "--node", "--dry-run").stdout
+
+
+FAKE_NPM = """#!/bin/sh
+echo "fake npm $@ in $(pwd)"
+echo "$@" > npm-args.txt
+if [ -n "$FAIL" ]; then echo "npm ERR! 404 not found" >&2; exit 7; fi
+for dep in react vite; do mkdir -p node_modules/$dep && echo '{}' > node_modules/$dep/package.json; done
+"""
+
+
+@pytest.mark.parametrize("lock, command", [(False, "install"), (True, "ci")])
+def test_node_install_runs_npm_in_the_node_folder_then_rechecks(tmp_path, lock, command):
+    node_project(tmp_path)
+    if lock:
+        (tmp_path / "frontend" / "package-lock.json").write_text("{}")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text(FAKE_NPM)
+    (bin_dir / "npm").chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    p = invoke(tmp_path, "heal.deps", "--node", "--json", env={"PATH": path})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (tmp_path / "frontend" / "npm-args.txt").read_text().strip() == command
+    assert "fake npm" in p.stderr  # npm's output streams to stderr; stdout stays one JSON document
+    found = {c["check"]: c for c in json.loads(p.stdout)["checks"] if c["target"] == "frontend"}
+    assert found["deps.install"]["status"] == "healed" and found["deps.node"]["status"] == "ok"
+    failed = invoke(tmp_path, "heal.deps", "--node", env={"PATH": path, "FAIL": "1"})
+    assert failed.returncode == 1 and f"npm {command} failed with exit code 7" in failed.stdout
+    assert "npm ERR! 404" in failed.stdout
