@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from .dbfile import connect
+from .dbfile import connect, soundness
 
 
 def backup_dir(state_dir: Path) -> Path:
@@ -25,16 +25,17 @@ def _stem(label: str) -> str:
 
 def backups_of(state_dir: Path, label: str) -> list[Path]:
     """Backups of one database (a folder each, so listing stays cheap in fleets), newest first."""
-    return sorted(_folder(state_dir, label).glob("*Z.bak"), reverse=True)
+    return sorted(backup_folder(state_dir, label).glob("*Z.bak"), reverse=True)
 
 
-def _folder(state_dir: Path, label: str) -> Path:
+def backup_folder(state_dir: Path, label: str) -> Path:
+    """The folder that holds one database's backups."""
     return backup_dir(state_dir) / _stem(label)
 
 
 def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout: float) -> Path:
     """Copy the database with SQLite's backup API, verify it, keep only the newest `keep`."""
-    folder = _folder(state_dir, label)
+    folder = backup_folder(state_dir, label)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{stamp}.bak"
@@ -44,14 +45,14 @@ def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout:
         dest = sqlite3.connect(partial)
         try:
             source.backup(dest)
-            verdict = dest.execute("PRAGMA quick_check").fetchone()[0]
+            verdict = soundness(dest) or "ok"
         finally:
             dest.close()
     finally:
         source.close()
     if verdict != "ok":
         partial.unlink(missing_ok=True)
-        raise sqlite3.DatabaseError(f"backup failed its quick_check: {verdict}")
+        raise sqlite3.DatabaseError(f"the backup is not sound: {verdict}")
     partial.replace(target)
     for old in backups_of(state_dir, label)[keep:]:
         old.unlink(missing_ok=True)

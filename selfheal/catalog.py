@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any, Optional
 
 from .model import Column, Database, Default, Index, Table, fold
+from .sql import code_only
 
 _USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
@@ -22,7 +23,7 @@ FROM sqlite_master AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.
 WHERE {_USER_TABLES} AND ii.key = 1 ORDER BY m.rowid, il.seq, ii.seqno
 """
 # read apart: a join on sqlite_master.name has no index to use and grows quadratically
-_INDEX_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+_OBJECTS = "SELECT type, name, sql FROM sqlite_master"
 _FOREIGN_KEYS = f"""
 SELECT m.name, f.id, f."table", f."from", f."to"
 FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
@@ -40,7 +41,8 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         table_sql[row[0]] = row[1] or ""
         columns[row[0]].append(row[2:])
     indexes: dict[str, dict[str, list[Any]]] = defaultdict(dict)
-    index_sql = dict(conn.execute(_INDEX_SQL).fetchall())
+    objects = conn.execute(_OBJECTS).fetchall()
+    index_sql = {name: sql for kind, name, sql in objects if kind == "index" and sql is not None}
     for table, name, unique, origin, partial, col in _rows(conn, _INDEXES):
         entry = indexes[table].setdefault(name, [unique, origin, partial, index_sql.get(name), []])
         entry[4].append(col)
@@ -73,8 +75,8 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         sql = table_sql[name]
         tables.append(Table(name=name, columns=cols, primary_key=pks[name], indexes=idx, sql=sql,
                             triggers=tuple(triggers.get(fold(name), ())),
-                            without_rowid=bool(_WITHOUT_ROWID.search(sql))))
-    return Database(path=path, tables=tuple(tables))
+                            without_rowid=bool(_WITHOUT_ROWID.search(code_only(sql)))))
+    return Database(path=path, tables=tuple(tables), object_names=frozenset(fold(name) for _, name, _ in objects))
 
 
 def _rows(conn: sqlite3.Connection, query: str) -> list[tuple[Any, ...]]:

@@ -33,11 +33,13 @@ def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = AL
         show(report, title, mode, as_json=as_json, quiet=quiet, verbose=verbose)
         return report.exit_code
 
-    return guarded(work)
+    return guarded(work, as_json=as_json)
 
 
-def guarded(work: Callable[[], int]) -> int:
-    """Run a task's work; Ctrl-C and unforeseen errors end in one clear message and an exit code."""
+def guarded(work: Callable[[], int], as_json: bool = False) -> int:
+    """Run a task's work; Ctrl-C and unforeseen errors end in one clear message and an exit code.
+
+    Under --json an unforeseen error is still exactly one JSON document on stdout (check `internal`)."""
     try:
         return work()
     except KeyboardInterrupt:
@@ -46,9 +48,16 @@ def guarded(work: Callable[[], int]) -> int:
     except Exception as exc:  # a bug, not a foreseeable problem: say so plainly
         if os.environ.get("SELFHEAL_DEBUG"):
             traceback.print_exc()
-        print(f"selfheal: internal error: {type(exc).__name__}: {exc}\n"
-              "  nothing was left half-done (each database change is one transaction);\n"
-              "  set SELFHEAL_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        what = f"{type(exc).__name__}: {exc}"
+        if as_json:
+            from .findings import Finding, Status
+            from .report import render_json
+
+            render_json(Report([Finding("internal", "selfheal", Status.ERROR, what,
+                                        hint="nothing was left half-done; set SELFHEAL_DEBUG=1 for the traceback "
+                                             "and report it")]))
+        print(f"selfheal: internal error: {what} (nothing was left half-done; set SELFHEAL_DEBUG=1 for the "
+              "traceback and report it)", file=sys.stderr)
         return 1
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import glob as globlib
 import hashlib
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 from urllib.parse import quote
@@ -28,6 +31,23 @@ def database_files(root: Path, desired: Database) -> list[tuple[Path, str]]:
     return [(m, m.relative_to(root).as_posix()) for m in matches]
 
 HEADER = b"SQLite format 3\x00"
+
+
+def new_file_beside(path: Path, mode: int) -> Path:
+    """Create an empty file with a fresh, unpredictable name beside `path` (O_EXCL, never through a link).
+
+    `mode` is narrowed by the umask, as for any new file; the name ends in .selfheal-new, so a glob
+    never takes it for a database."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".selfheal-new", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, mode & ~umask)
+    finally:
+        os.close(fd)
+    return Path(name)
 
 
 def connect(path: Path, readonly: bool, timeout: float) -> sqlite3.Connection:
@@ -58,6 +78,39 @@ def quick_check(conn: sqlite3.Connection) -> str:
     return "" if first == "ok" else first
 
 
+def soundness(conn: sqlite3.Connection) -> str:
+    """Why the database is corrupt, naming the check that said so, or "" when it is sound.
+
+    quick_check is cheap but has been seen to report errors integrity_check and the data contradict
+    (SQLite 3.40, WITHOUT ROWID tables): a file is called corrupt only when integrity_check agrees."""
+    if not quick_check(conn):
+        return ""
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    first = rows[0][0] if rows else "ok"
+    return "" if first == "ok" else f"integrity_check: {first}"
+
+
+CORRUPTION_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes)
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """True when SQLite says the file itself is damaged (not locked, unreadable or read-only)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return True  # SQLite's own message quoted bytes of the file that are not text
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in CORRUPTION_CODES
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+def error_text(exc: BaseException) -> str:
+    """An SQLite error as printable text (its message may quote damaged bytes)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "SQLite reported damaged text in the file (not valid UTF-8)"
+    return str(exc)
+
+
 def cache_key(conn: sqlite3.Connection, path: Path, desired: Database) -> str:
     """What a clean result depends on: the schema's version, the file's identity, the declaration."""
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
@@ -75,12 +128,51 @@ def cached_check(ctx: RunContext, desired: Database, path: Path, label: str) -> 
     except OSError:
         return None
     try:
-        conn = connect(path, readonly=True, timeout=ctx.project.lock_timeout)
-        try:
+        with reading(path, ctx.project.lock_timeout) as conn:
             if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES and quick_check(conn):
                 return None
             return ctx.cache.get(section, cache_key(conn, path, desired))
-        finally:
-            conn.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError, OSError):
         return None
+
+
+@contextmanager
+def reading(path: Path, timeout: float) -> Iterator[sqlite3.Connection]:
+    """A read-only connection that leaves the folder as it found it.
+
+    Reading a WAL database creates its -wal and -shm files, which a read-only connection cannot
+    remove on close. Those this read created are removed afterwards when the WAL is still empty and
+    no other connection has the database open (the same test SQLite's last connection makes)."""
+    side = [Path(str(path) + "-wal"), Path(str(path) + "-shm")]
+    existed = [s.exists() for s in side]
+    conn = connect(path, readonly=True, timeout=timeout)
+    try:
+        yield conn
+    finally:
+        conn.close()
+        if not any(existed):
+            _remove_unused_wal_files(*side)
+
+
+def _remove_unused_wal_files(wal: Path, shm: Path) -> None:
+    try:
+        if not shm.exists() or (wal.exists() and wal.stat().st_size > 0):
+            return
+        import fcntl
+
+        fd = os.open(shm, os.O_RDWR | os.O_NOFOLLOW)
+    except (OSError, ImportError):
+        return
+    try:
+        # every connection holds a read lock on the -shm "dead man switch" byte: a write lock means none is left
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+        if not wal.exists() or wal.stat().st_size == 0:
+            wal.unlink(missing_ok=True)
+            shm.unlink(missing_ok=True)
+    except OSError:
+        pass  # another connection uses them: they are its files now
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+_SHM_DMS_BYTE = 128  # SQLite's unix VFS: (22 + SQLITE_SHM_NLOCK) * 4 + SQLITE_SHM_NLOCK

@@ -5,16 +5,29 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Optional
 
-from . import catalog
-from .backup import write_backup
+from . import catalog, journal
+from .backup import backup_folder, write_backup
 from .context import RunContext
-from .dbfile import QUICK_CHECK_EVERY_RUN_BYTES, cache_key, connect, header_problem, quick_check
+from .dbfile import (
+    QUICK_CHECK_EVERY_RUN_BYTES,
+    cache_key,
+    connect,
+    error_text,
+    header_problem,
+    is_corruption,
+    new_file_beside,
+    quick_check,
+    reading,
+    soundness,
+)
 from .findings import Finding, Status
+from .lock import ProjectLocked
 from .model import Database, fold
 from .ops import AddColumn, AddColumnsInBulk, CreateTable, Op, RebuildTable, op_table, op_target, op_targets
 from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
-from .sql import quote_ident
+from .sql import quote_ident, quote_literal
 
 
 class HealFailed(Exception):
@@ -38,22 +51,62 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
                         hint="this user needs read and write permission on the file and its folder")]
     if problem:
         return [_corrupt(label, problem)]
+    recovered: list[Finding] = []
     try:
-        conn = connect(path, readonly=True, timeout=timeout)
-        try:
-            if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES:
-                problem = quick_check(conn)
-                if problem:
-                    return [_corrupt(label, problem)]
-            the_plan = _plan_live(conn, desired, label)
+        if journal.needs_recovery(path, timeout):
+            if not ctx.healing:
+                return _check_recovered_copy(ctx, desired, path, label)
+            ctx.lock()
+            if journal.needs_recovery(path, timeout):  # another run may have recovered it meanwhile
+                recovered.append(journal.recover(path, label, backup_folder(ctx.project.state_dir, label), timeout))
+                ctx.audit.record("db.recovered", label, recovered[0].action, "applied")
+    except Exception as exc:  # RecoveryFailed, ProjectLocked, OSError, sqlite3.Error: the file is as it was
+        return [Finding("db.recovered", label, Status.ERROR, f"{journal.describe(path)} could not be recovered: "
+                        f"{error_text(exc)}", hint="nothing was lost: the database and its journal were left in "
+                        "place (and backed up where possible); open it with the sqlite3 shell as its owner")]
+    return recovered + _check_sound_file(ctx, desired, path, label)
+
+
+def _check_recovered_copy(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
+    """A read-only run over a file with a leftover journal: inspect a recovered private copy."""
+    timeout = ctx.project.lock_timeout
+    note = Finding("db.recovered", label, Status.WARNING,
+                   f"{journal.describe(path)}: heal would back up the database and journal, then "
+                   f"{journal.remedy(path)} (checked on a recovered copy)", action="back up; recover",
+                   hint="run the heal (or simply start the app, SQLite recovers on its first write)")
+    try:
+        with journal.recovered_copy(path, timeout) as copy, reading(copy, timeout) as conn:
+            corrupt, the_plan = _inspect(conn, desired, label, copy)
+    except (sqlite3.Error, OSError, UnicodeDecodeError) as exc:
+        return [note, _sqlite_error(label, exc, timeout)]
+    return [note, corrupt] if corrupt else [note] + _report(desired, label, the_plan, healed=False)
+
+
+def _inspect(conn: sqlite3.Connection, desired: Database, label: str, path: Path) -> tuple[Optional[Finding], Plan]:
+    """Read-only: a corruption finding, or the plan that would make the database match."""
+    if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES:
+        problem = soundness(conn)
+        if problem:
+            return _corrupt(label, problem), Plan()
+    return None, _plan_live(conn, desired, label)
+
+
+def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
+    timeout = ctx.project.lock_timeout
+    try:
+        with reading(path, timeout) as conn:
+            corrupt, the_plan = _inspect(conn, desired, label, path)
+            if corrupt:
+                return [corrupt]
             if not the_plan.ops:
                 findings = _report(desired, label, the_plan, healed=False)
                 ctx.cache.put("db:" + label, cache_key(conn, path, desired), findings)
                 return findings
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         return [_sqlite_error(label, exc, timeout)]
+    except OSError as exc:
+        return [Finding("db.file", label, Status.ERROR, f"cannot read the database: {exc.strerror or exc}",
+                        hint="this user needs read and write permission on the file and its folder")]
     ctx.cache.forget("db:" + label)
     if not ctx.healing:
         return _report(desired, label, the_plan, healed=False)
@@ -77,15 +130,22 @@ def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
     )
     clashes = {}
     for table, cols in needed.uniqueness:
-        quoted = ", ".join(map(quote_ident, cols))
-        not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols)
-        count = conn.execute(
-            f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM {quote_ident(table)} "
-            f"WHERE {not_null} GROUP BY {quoted} HAVING COUNT(*) > 1)"
-        ).fetchone()[0]
+        if cols:
+            quoted = ", ".join(map(quote_ident, cols))
+            not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols)
+            query = (f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM {quote_ident(table)} "
+                     f"WHERE {not_null} GROUP BY {quoted} HAVING COUNT(*) > 1)")
+        else:  # every row would hold the same new value
+            query = f"SELECT CASE WHEN COUNT(*) > 1 THEN COUNT(*) ELSE 0 END FROM {quote_ident(table)}"
+        count = conn.execute(query).fetchone()[0]
         if count:
             clashes[(table, cols)] = int(count)
-    return Facts(nonempty=nonempty, clashes=clashes)
+    parent_rows = frozenset(
+        (fold(parent), fold(column), value) for parent, column, value in needed.parent_values
+        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(parent)} WHERE {quote_ident(column)} = "
+                        f"{value})").fetchone()[0]
+    )
+    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=parent_rows)
 
 
 def _corrupt(label: str, problem: str) -> Finding:
@@ -94,19 +154,21 @@ def _corrupt(label: str, problem: str) -> Finding:
                         "good backup")
 
 
-def _sqlite_error(label: str, exc: BaseException, timeout: float, otherwise: str = "") -> Finding:
+def _sqlite_error(label: str, exc: BaseException, timeout: float, otherwise: Optional[str] = None) -> Finding:
     """The SQLite error as something to act on: locked, corrupt, no permission, or `otherwise`."""
-    text = str(exc)
+    text = error_text(exc)
+    if is_corruption(exc):
+        return _corrupt(label, text)
     if "locked" in text or "busy" in text:
         return Finding("db.file", label, Status.ERROR,
                        f"locked by another process (waited {timeout:g} s); nothing was changed",
                        hint="stop the process that holds it, or raise settings.lock_timeout, then retry")
-    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
-        return _corrupt(label, text)
     if "readonly" in text or "unable to open" in text or "disk I/O" in text:
         return Finding("db.file", label, Status.ERROR, f"cannot write the database ({text}); nothing was changed",
                        hint="this user needs write permission on the file and on its folder (for the journal)")
-    return Finding("db.file", label, Status.ERROR, otherwise or f"SQLite error: {text}; nothing was changed")
+    if otherwise is not None:
+        return Finding("db.file", label, Status.ERROR, otherwise)
+    return Finding("db.file", label, Status.ERROR, f"SQLite error: {text}; nothing was changed")
 
 
 def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
@@ -173,10 +235,15 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
         if path.exists():  # another run created it while we waited for the lock
             return check_database(ctx, desired, path, label)
         _create_file(ctx, desired, path, label, the_plan)
-    except Exception as exc:  # OSError, sqlite3.Error, HealFailed, ProjectLocked: all end the same way
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {reason}",
+    except ProjectLocked as exc:
+        return [Finding("db.file", label, Status.ERROR, f"not created: {exc}",
+                        hint="retry when the other run has finished, or raise settings.lock_timeout")]
+    except OSError as exc:
+        return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {exc.strerror or exc}",
                         hint=f"{path.parent} must be a folder this user may write")]
+    except Exception as exc:  # sqlite3.Error, HealFailed: SQLite refused the declaration
+        return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {error_text(exc)}; "
+                        "nothing was created", hint="fix the declaration named above (or report it), then heal again")]
     ctx.audit.record("db.file", label, "create file", "applied")
     for op in the_plan.ops:
         ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
@@ -186,18 +253,20 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
 def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the_plan: Plan) -> None:
     """Build the new database beside its place and move it in, so it appears whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".selfheal-new")
-    for leftover in (temp, Path(str(temp) + "-journal")):
-        leftover.unlink(missing_ok=True)
-    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))  # a clear OSError, unlike SQLite's
-    conn = _writer(temp, ctx.project.lock_timeout)
+    temp = new_file_beside(path, 0o644)  # a fresh name: a link planted at a predictable one is never followed
     try:
-        _apply(conn, desired, label, the_plan.ops, Facts())
-    finally:
-        conn.close()
-    with temp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(temp, path)
+        conn = _writer(temp, ctx.project.lock_timeout)
+        try:
+            _apply(conn, desired, label, the_plan.ops, Facts())
+        finally:
+            conn.close()
+        with temp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        for leftover in (temp, Path(str(temp) + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
     _fsync_folder(path.parent)
 
 
@@ -233,7 +302,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             return [_sqlite_error(label, exc, timeout)]
-        problem = quick_check(conn)
+        problem = soundness(conn)
         if problem:
             conn.execute("ROLLBACK")
             return [_corrupt(label, problem)]
@@ -257,10 +326,10 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         elif actual.tables:
             backup_note = " (no backup: --no-backup)"
         _apply(conn, desired, label, the_plan.ops, facts)
-    except (sqlite3.Error, HealFailed, ValueError) as exc:
+    except (sqlite3.Error, HealFailed, ValueError, UnicodeDecodeError) as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        ctx.audit.record("db.file", label, "heal", f"rolled back: {exc}")
+        ctx.audit.record("db.file", label, "heal", f"rolled back: {error_text(exc)}")
         return [_heal_failed(label, exc, timeout)]
     finally:
         conn.close()
@@ -274,11 +343,15 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
 
 
 def _heal_failed(label: str, exc: BaseException, timeout: float) -> Finding:
-    rolled_back = f"heal rolled back, nothing was changed: {exc}"
-    if isinstance(exc, sqlite3.Error):
-        return _sqlite_error(label, exc, timeout, otherwise=rolled_back)
-    return Finding("db.file", label, Status.ERROR, rolled_back,
-                   hint="fix the cause named above (or report it), then heal again")
+    """A rolled-back heal: locked or read-only as such; anything else (even SQLite calling its own
+    rejected change "malformed") is the change's fault, never the sound file's, so never "corrupt"."""
+    text = error_text(exc)
+    if isinstance(exc, sqlite3.Error) and not is_corruption(exc):
+        found = _sqlite_error(label, exc, timeout, otherwise="")
+        if found.message:
+            return found
+    return Finding("db.file", label, Status.ERROR, f"heal rolled back, nothing was changed: {text}",
+                   hint="the database is as it was; fix the cause named above (or report it), then heal again")
 
 
 def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op], facts: Facts) -> None:
@@ -300,14 +373,43 @@ def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op
     new_violations = _fk_violations(conn, watched) - fk_before
     if new_violations:
         raise HealFailed(f"the change would break {len(new_violations)} foreign key reference(s)")
-    leftover = plan(desired, catalog.read(conn, label), facts, label)
+    after = catalog.read(conn, label)
+    leftover = plan(desired, after, gather_facts(conn, facts_needed(desired, after)), label)
     if leftover.ops:
         raise HealFailed("the database still differs after healing: " + ", ".join(
             op_target(label, op) for op in leftover.ops))
+    _reindex_changed_meaning(conn, after, ops)
+    for table in sorted({op_table(op) for op in ops if not isinstance(op, CreateTable)} | _bulk_tables(ops)):
+        problem = conn.execute(f"PRAGMA integrity_check({quote_literal(table)})").fetchone()[0]
+        if problem != "ok":
+            raise HealFailed(f"integrity_check of {table} failed after the change: {problem}")
     problem = quick_check(conn)
     if problem:
         raise HealFailed(f"quick_check failed after the change: {problem}")
     conn.execute("COMMIT")
+
+
+def _bulk_tables(ops: list[Op]) -> set[str]:
+    return {t.name for op in ops if isinstance(op, AddColumnsInBulk) for t, _ in op.tables}
+
+
+def _reindex_changed_meaning(conn: sqlite3.Connection, after: Database, ops: list[Op]) -> None:
+    """REINDEX indexes that name a column this heal added: before it, SQLite read that name as a string.
+
+    (`CREATE INDEX ix ON t("b")` without a column b indexes the text 'b'; once b exists, the same SQL
+    means the column, and the stored index no longer matches its definition.)"""
+    added: dict[str, set[str]] = {}
+    for op in ops:
+        if isinstance(op, AddColumn):
+            added.setdefault(fold(op.table), set()).add(fold(op.column.name))
+        elif isinstance(op, AddColumnsInBulk):
+            for live, cols in op.tables:
+                added.setdefault(fold(live.name), set()).update(fold(c.name) for c in cols)
+    for table_key, names in added.items():
+        table = after.table(table_key)
+        for index in table.indexes if table else ():
+            if index.sql and any(name in fold(index.sql) for name in names):
+                conn.execute(f"REINDEX main.{quote_ident(index.name or '')}")  # main.: never a collation
 
 
 def _count(conn: sqlite3.Connection, table: str) -> int:
@@ -327,7 +429,16 @@ def _fk_watch(conn: sqlite3.Connection, ops: list[Op]) -> list[str]:
 
 
 def _fk_violations(conn: sqlite3.Connection, tables: list[str]) -> set[tuple[object, ...]]:
+    """(table, rowid, parent, child columns) of every broken reference.
+
+    foreign_key_check's own id numbers a table's keys and shifts when a key is added, so a key is
+    named by its columns: an old violation then never looks new."""
     found: set[tuple[object, ...]] = set()
     for table in tables:
-        found.update(tuple(r) for r in conn.execute(f"PRAGMA foreign_key_check({quote_ident(table)})"))
+        columns: dict[int, list[str]] = {}
+        for fk_id, col in conn.execute(f"SELECT id, \"from\" FROM pragma_foreign_key_list({quote_literal(table)}) "
+                                       "ORDER BY id, seq"):
+            columns.setdefault(fk_id, []).append(fold(col))
+        for child, rowid, parent, fk_id in conn.execute(f"PRAGMA foreign_key_check({quote_ident(table)})"):
+            found.add((fold(child), rowid, fold(parent), tuple(columns.get(fk_id, ()))))
     return found

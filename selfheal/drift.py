@@ -10,7 +10,7 @@ from typing import Any
 
 from . import catalog
 from .compare import column_differences, find_index
-from .dbfile import connect, database_files, header_problem
+from .dbfile import database_files, error_text, header_problem, reading
 from .model import Database, Project, fold
 from .sql import column_def, default_index_name
 
@@ -42,13 +42,10 @@ def project_drift(project: Project) -> list[Drift]:
 def database_drift(desired: Database, path: Path, label: str, timeout: float) -> list[Drift]:
     """Every difference between one declared database and the live file."""
     try:
-        conn = connect(path, readonly=True, timeout=timeout)
-        try:
+        with reading(path, timeout) as conn:
             live_db = catalog.read(conn, label)
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return [Drift(label, "file", "a readable SQLite database", str(exc))]
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        return [Drift(label, "file", "a readable SQLite database", error_text(exc))]
     out = []
     for table in desired.tables:
         live = live_db.table(table.name)

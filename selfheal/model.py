@@ -77,6 +77,7 @@ class Database:
 
     path: str
     tables: tuple[Table, ...] = ()
+    object_names: frozenset[str] = frozenset()  # live only: folded names of every table, index, view, trigger
 
     @cached_property
     def _by_name(self) -> dict[str, Table]:

@@ -52,6 +52,7 @@ class RebuildTable:
     new_columns: tuple[Column, ...]
     inline_pk: Optional[str]  # a new column that becomes the table's primary key
     temp_name: str
+    rowid: str = "rowid"  # the name that reaches the rowid (no column shadows it); "" when none is copied
 
     check = "db.column"
 
@@ -61,13 +62,13 @@ class RebuildTable:
         new_defs = [sql.column_def(c, inline_pk=c.name == self.inline_pk) for c in self.new_columns]
         kept = [c.name for c in self.table.columns if not c.hidden]
         cols = ", ".join(map(sql.quote_ident, kept))
-        rowid = "" if self.table.without_rowid or self.inline_pk else "rowid, "
+        rowid = f"{self.rowid}, " if self.rowid else ""  # bare: quoted, it would name a column
         out = [
             f"ALTER TABLE {name} RENAME TO {old}",
             sql.splice_columns(self.table.sql, new_defs),
             f"INSERT INTO {name} ({rowid}{cols}) SELECT {rowid}{cols} FROM {old}",
         ]
-        if "AUTOINCREMENT" in self.table.sql.upper():
+        if sql.has_keyword(self.table.sql, "AUTOINCREMENT"):
             seq = sql.quote_literal(self.temp_name)
             mine = sql.quote_literal(self.table.name)
             # keep AUTOINCREMENT's high-water mark, so ids of deleted rows are never reused

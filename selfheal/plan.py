@@ -8,7 +8,7 @@ from typing import Optional
 from . import sql
 from .compare import column_differences, find_index
 from .findings import Finding, Status
-from .model import Column, Database, Default, Table, fold
+from .model import Column, Database, Default, Index, Table, fold
 from .ops import AddColumn, AddColumnsInBulk, CreateIndex, CreateTable, Op, RebuildTable
 
 BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
@@ -21,34 +21,82 @@ class Facts:
     """What the planner needs to know about the rows, gathered by the caller."""
 
     nonempty: frozenset[str] = frozenset()  # folded names of tables that hold rows
-    clashes: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)  # rows blocking a unique index
+    # rows blocking a unique index, by (table, existing key columns): added columns share their default
+    clashes: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
+    # (folded parent table, folded parent column, default SQL) whose value exists in the parent
+    parent_rows: frozenset[tuple[str, str, str]] = frozenset()
+
+
+ParentValue = tuple[str, str, str]  # (parent table, parent column, the SQL of a value)
 
 
 @dataclass(frozen=True)
 class FactsNeeded:
-    """Questions about rows the planner will ask: which tables are empty, which unique keys clash."""
+    """Questions about rows the planner will ask: empty tables, clashing unique keys, parent rows."""
 
     emptiness: tuple[str, ...] = ()
     uniqueness: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    parent_values: tuple[ParentValue, ...] = ()
 
 
 def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
     """The row facts `plan` needs, so the caller can query only those."""
     if actual is None:
         return FactsNeeded()
-    emptiness, uniqueness = [], []
+    emptiness, uniqueness, parents = [], [], []
     for table in desired.tables:
         live = actual.table(table.name)
         if live is None:
             continue
         pk = {fold(c) for c in table.primary_key}
-        if any(live.column(c.name) is None and (_needs_value(c) or fold(c.name) in pk) for c in table.columns):
+        missing = [c for c in table.columns if live.column(c.name) is None]
+        if any(_needs_value(c) or fold(c.name) in pk or _fixed_reference(c) for c in missing):
             emptiness.append(live.name)
+        for column in missing:
+            value = _fixed_reference(column)
+            if value and actual.table(value[0]) is not None:
+                parents.append(value)
         for index in table.indexes:
-            if index.unique and all(live.column(c or "") for c in index.columns) and not find_index(live, index):
-                cols = tuple(live.column(c or "").name for c in index.columns)  # type: ignore[union-attr]
-                uniqueness.append((live.name, cols))
-    return FactsNeeded(tuple(emptiness), tuple(uniqueness))
+            key = _clash_key(table, live, index)
+            if key is not None:
+                uniqueness.append(key)
+    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents))
+
+
+def _shared_default(column: Column) -> Optional[str]:
+    """The SQL of the one non-NULL value every existing row gets when the column is added, if known."""
+    if column.default is None or _is_null(column.default):
+        return None
+    if column.default.sql and not _is_constant_literal(column.default):
+        return None  # an expression may differ row by row: the transaction's verification decides
+    return sql.default_sql(column.default)
+
+
+def _fixed_reference(column: Column) -> Optional[ParentValue]:
+    """(parent, parent column, value) a new reference column gives every existing row, if any."""
+    value = _shared_default(column)
+    if column.references is None or value is None:
+        return None
+    return column.references[0], column.references[1], value
+
+
+def _clash_key(table: Table, live: Table, index: Index) -> Optional[tuple[str, tuple[str, ...]]]:
+    """(table, existing columns) whose duplicate values would block a missing unique index, or None.
+
+    Columns the heal adds hold one shared default in every existing row, so only the existing
+    columns can tell rows apart; a column added as NULL keeps every row distinct."""
+    if not index.unique or find_index(live, index) is not None:
+        return None
+    existing = []
+    for name in index.columns:
+        have = live.column(name or "")
+        if have is not None:
+            existing.append(have.name)
+            continue
+        declared = table.column(name or "")
+        if declared is None or _shared_default(declared) is None:
+            return None
+    return live.name, tuple(existing)
 
 
 def _needs_value(column: Column) -> bool:
@@ -77,17 +125,19 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
     label = label or desired.path
     result = Plan(create_file=actual is None)
     live_tables = actual.tables if actual else ()
-    taken = {fold(t.name) for t in live_tables}
-    for t in live_tables:
-        taken.update(fold(i.name) for i in t.indexes if i.name)
+    live_names = actual.object_names if actual else frozenset()
+    # names chosen here (default index names, a rebuild's temporary name) avoid every existing object
+    # and every name the declaration gives, wherever in the file it stands
+    taken = set(live_names) | {fold(t.name) for t in desired.tables}
+    taken.update(fold(i.name) for t in desired.tables for i in t.indexes if i.name)
     for table in desired.tables:
         live = actual.table(table.name) if actual else None
         if live is None:
             result.ops.append(CreateTable(table))
-            _plan_indexes(table, None, facts, label, taken, result)
+            _plan_indexes(table, None, facts, label, taken, live_names, result)
         else:
             added = _plan_columns(table, live, facts, label, taken, result)
-            _plan_indexes(table, live, facts, label, taken, result, added)
+            _plan_indexes(table, live, facts, label, taken, live_names, result, added)
     _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
     for live in live_tables:
         if desired.table(live.name) is None:
@@ -141,15 +191,31 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
                 "db.column", target, Status.ERROR,
                 "NOT NULL column without a default cannot be added to a table that has rows",
                 hint="declare a default for it in schema.json, or add and fill the column by hand"))
+        elif _breaks_reference(column, live, facts):
+            parent, parent_col, value = _fixed_reference(column)  # type: ignore[misc]
+            result.findings.append(Finding(
+                "db.column", target, Status.ERROR,
+                f"cannot be added: its default {value} is not a value of {parent}.{parent_col}, so every existing "
+                "row would break the reference",
+                hint=f"declare a default that exists in {parent}.{parent_col}, or no default (NULL)"))
         elif _alter_cannot_add(column):
             rebuild.append(column)
         else:
             alter.append(column)
+    rowid = "" if live.without_rowid or inline_pk or _rowid_is_a_column(live) else sql.rowid_alias(
+        [c.name for c in live.columns] + [c.name for c in rebuild + alter])
+    if rebuild and rowid is None:
+        for column in rebuild + alter:
+            result.findings.append(Finding(
+                "db.column", f"{label}:{live.name}.{column.name}", Status.ERROR,
+                "cannot be added: the table must be rebuilt, and columns named rowid, _rowid_ and oid hide its "
+                "row ids, which a rebuild must keep", hint="add the column by hand, or rename one of those columns"))
+        rebuild, alter = [], []
     if rebuild:
         # one rebuild adds every missing column of the table at once, in declared order
         adding = {id(c) for c in rebuild + alter}
         result.ops.append(RebuildTable(live, tuple(c for c in missing if id(c) in adding), inline_pk,
-                                       _free_name(f"{live.name}__selfheal_old", taken)))
+                                       _free_name(f"{live.name}__selfheal_old", taken), rowid or ""))
     else:
         result.ops.extend(AddColumn(live.name, c) for c in alter)
     for column in table.columns:
@@ -168,6 +234,22 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
             f"primary key is ({', '.join(live.primary_key)}), declared ({', '.join(table.primary_key)})",
             hint="selfheal never changes a primary key: migrate by hand or update schema.json"))
     return {fold(c.name) for c in rebuild + alter}
+
+
+def _rowid_is_a_column(live: Table) -> bool:
+    """True when the table has an INTEGER PRIMARY KEY: copying that column copies the row ids."""
+    if len(live.primary_key) != 1:
+        return False
+    column = live.column(live.primary_key[0])
+    return column is not None and column.type.upper() == "INTEGER"
+
+
+def _breaks_reference(column: Column, live: Table, facts: Facts) -> bool:
+    """True when a new reference column's default names no parent row while the table has rows."""
+    value = _fixed_reference(column)
+    if value is None or fold(live.name) not in facts.nonempty:
+        return False
+    return (fold(value[0]), fold(value[1]), value[2]) not in facts.parent_rows
 
 
 def _alter_cannot_add(column: Column) -> bool:
@@ -195,7 +277,7 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
 
 
 def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str, taken: set[str],
-                  result: Plan, added: frozenset[str] | set[str] = frozenset()) -> None:
+                  live_names: frozenset[str], result: Plan, added: frozenset[str] | set[str] = frozenset()) -> None:
     table_name = live.name if live else table.name
     matched: set[str] = set()
     for index in table.indexes:
@@ -212,24 +294,22 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
                 "db.index", target, Status.ERROR, f"cannot create the index: column {', '.join(map(str, absent))} "
                 "is missing and cannot be added", hint="resolve the column's error first, then heal again"))
             continue
-        if index.name and fold(index.name) in taken:
+        if index.name and fold(index.name) in live_names:
             result.findings.append(Finding(
                 "db.index", target, Status.ERROR,
                 f"cannot create index {index.name}: another object of that name exists with other columns",
                 hint="rename the index in schema.json or drop the other object by hand"))
             continue
-        if live is not None and index.unique:
-            key = (live.name, tuple(live.column(c or "").name if live.column(c or "") else c or ""  # type: ignore[union-attr]
-                                    for c in index.columns))
-            clashing = facts.clashes.get(key, 0)
-            if clashing:
-                result.findings.append(Finding(
-                    "db.index", target, Status.ERROR,
-                    f"unique index blocked: {clashing} rows share a value of ({', '.join(key[1])})",
-                    hint="remove or fix the duplicate rows, then heal again"))
-                continue
+        key = _clash_key(table, live, index) if live is not None else None
+        clashing = facts.clashes.get(key, 0) if key is not None else 0
+        if clashing:
+            shown = ", ".join(c or "" for c in index.columns)
+            result.findings.append(Finding(
+                "db.index", target, Status.ERROR, f"unique index blocked: {clashing} rows share a value of ({shown})"
+                + (" once the new columns hold their default" if len(key[1]) < len(index.columns) else ""),  # type: ignore[index]
+                hint="remove or fix the duplicate rows (or declare no default for a new column), then heal again"))
+            continue
         name = index.name if index.name else _free_name(base, taken)
-        taken.add(fold(name))
         result.ops.append(CreateIndex(table_name, index, name))
     if live is None:
         return

@@ -21,7 +21,13 @@ ORDER = {Status.ERROR: 0, Status.WARNING: 1, Status.HEALED: 2, Status.OK: 3}
 def render_json(report: Report, out: Optional[TextIO] = None) -> None:
     """Exactly one JSON document on stdout."""
     stream = out or sys.stdout
-    stream.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    doc = report.to_json()
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(doc, indent=2)  # \u escapes: a name with a lone surrogate still prints exactly
+    stream.write(text + "\n")
     stream.flush()
 
 

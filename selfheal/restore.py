@@ -10,26 +10,31 @@ from pathlib import Path
 
 from .backup import newest_good_backup
 from .context import RunContext
-from .dbfile import connect, database_files, header_problem, quick_check
+from .dbfile import connect, database_files, error_text, header_problem, is_corruption, soundness
 from .findings import Finding, Status
+from .journal import needs_recovery
 
 
 def corruption(path: Path, timeout: float) -> str:
-    """The first problem that makes the file unusable, or "" when it is sound (or merely unreadable)."""
+    """The first problem that makes the file unusable, or "" when it is sound (or merely unreadable).
+
+    Only a file SQLite itself calls damaged counts: a locked, unreadable or read-only file, or one
+    with a leftover journal to roll back (SQLite's crash recovery), is never restored over."""
     try:
         problem = header_problem(path)
-    except OSError:
-        return ""  # a permission problem is not corruption: never restore over it
-    if problem:
-        return problem
-    try:
+        if problem:
+            return problem
+        if needs_recovery(path, timeout):
+            return ""  # the database check recovers it, with a backup of the pair first
         conn = connect(path, readonly=True, timeout=timeout)
         try:
-            return quick_check(conn)
+            return soundness(conn)
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
-        return "" if "locked" in str(exc) else str(exc)
+    except OSError:
+        return ""
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        return error_text(exc) if is_corruption(exc) else ""
 
 
 def restore_corrupt(ctx: RunContext) -> list[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -72,15 +73,39 @@ def read_document(path: Path, data: Optional[bytes] = None, trusted: bool = Fals
     if trusted:
         return json.loads(text)
     try:
-        doc = json.loads(text, object_pairs_hook=_object_pairs)
+        doc = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_NonFinite)
     except json.JSONDecodeError as exc:
         raise SchemaError(
             path, [(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
         ) from None
-    problems = list(_duplicate_keys(doc, [])) + list(_nul_characters(doc, []))
+    except RecursionError:
+        raise SchemaError(path, [("(top level)", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    if _depth(doc) > MAX_DEPTH:
+        raise SchemaError(path, [("(top level)", f"nested more than {MAX_DEPTH} levels deep")])
+    problems = list(_duplicate_keys(doc, [])) + list(_bad_values(doc, []))
     if problems:
         raise SchemaError(path, problems)
     return doc
+
+
+MAX_DEPTH = 32  # schema.json needs about 8; deeper is a mistake (and would exhaust Python's recursion)
+
+
+class _NonFinite(str):
+    """NaN, Infinity or -Infinity: Python's json accepts them, JSON and SQL do not."""
+
+
+def _depth(node: Any) -> int:
+    """How deeply objects and arrays nest (iterative: any depth is measured without recursion)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _duplicate_keys(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str]]:
@@ -94,18 +119,34 @@ def _duplicate_keys(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str
             yield from _duplicate_keys(value, parts + [i])
 
 
-def _nul_characters(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str]]:
-    """SQLite cannot store a NUL character in a name or in SQL text."""
-    if isinstance(node, str) and "\0" in node:
-        yield location(parts), "contains a NUL character"
+def _text_problem(text: str) -> str:
+    """Why a string cannot be a name or SQL text: a NUL character, or a lone surrogate (not Unicode)."""
+    if "\0" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"contains {text[exc.start]!r}, a lone surrogate escape that is not valid Unicode"
+    return ""
+
+
+def _bad_values(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str]]:
+    """Values SQLite cannot hold: NUL characters, lone surrogates, NaN and infinite numbers."""
+    if isinstance(node, _NonFinite) or (isinstance(node, float) and not math.isfinite(node)):
+        yield location(parts), f"{node} is not a JSON number (only finite numbers are)"
+    elif isinstance(node, str):
+        problem = _text_problem(node)
+        if problem:
+            yield location(parts), problem
     elif isinstance(node, dict):
         for key, value in node.items():
-            if "\0" in key:
-                yield location(parts + [key]), "name contains a NUL character"
-            yield from _nul_characters(value, parts + [key])
+            problem = _text_problem(key)
+            if problem:
+                yield location(parts + [key]), "name " + problem
+            yield from _bad_values(value, parts + [key])
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _nul_characters(value, parts + [i])
+            yield from _bad_values(value, parts + [i])
 
 
 def structure_problems(doc: Any) -> list[tuple[str, str]]:
@@ -241,6 +282,10 @@ class _Builder:
         if PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute() or PureWindowsPath(rel).drive:
             self.problem(parts, f"{json.dumps(rel)} must be relative to the schema's folder, not absolute")
             return False
+        too_long = [part for part in PurePosixPath(rel.replace("\\", "/")).parts if len(part.encode("utf-8")) > 255]
+        if too_long:
+            self.problem(parts, f"{json.dumps(rel)} has a component longer than 255 bytes, which file systems refuse")
+            return False
         target = os.path.normpath(os.path.join(str(self.root), rel))
         if os.path.commonpath([target, str(self.root)]) != str(self.root) or target == str(self.root):
             self.problem(parts, f"{json.dumps(rel)} must stay inside the schema's folder")
@@ -284,9 +329,17 @@ class _Builder:
                     index_names[fold(index.name)] = table.name
         return tuple(tables)
 
+    def reserved(self, name: str, parts: list[PathPart], what: str) -> None:
+        """SQLite keeps names that start with sqlite_ for itself."""
+        if fold(name).startswith("sqlite_"):
+            self.problem(parts, f"{what} name {json.dumps(name)} starts with \"sqlite_\", which SQLite reserves "
+                         "for itself")
+
     def case_clashes(self, decl: dict[str, Any], parts: list[PathPart], what: str) -> None:
         seen: dict[str, str] = {}
         for name in decl:
+            if what == "table":
+                self.reserved(name, parts + [name], what)
             if fold(name) in seen:
                 self.problem(parts + [name], f"{what} {json.dumps(name)} and {json.dumps(seen[fold(name)])} "
                              "differ only in case, which SQLite treats as the same name")
@@ -317,6 +370,8 @@ class _Builder:
                                  f"in table {json.dumps(name)}")
             if len({fold(c) for c in cols}) != len(cols):
                 self.problem(parts + ["indexes", i, "columns"], "a column is listed twice")
+            if spec.get("name"):
+                self.reserved(spec["name"], parts + ["indexes", i, "name"], "index")
             indexes.append(Index(columns=tuple(declared.get(fold(c), c) for c in cols),
                                  unique=bool(spec.get("unique", False)), name=spec.get("name")))
         return Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from . import catalog
-from .dbfile import connect, header_problem
+from .dbfile import error_text, header_problem, reading
 from .model import Column, Database, Table, fold
 from .schemafile import SchemaError, read_document
 
@@ -125,15 +125,12 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
     if problem or db_path.stat().st_size == 0:
         raise SnapshotError(f"{db_path}: {problem or 'empty file, nothing to snapshot'}")
     try:
-        conn = connect(db_path, readonly=True, timeout=timeout)
-        try:
+        with reading(db_path, timeout) as conn:
             live: Database = catalog.read(conn, db_path.name)
             others = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') "
                                   "ORDER BY type, name").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise SnapshotError(f"{db_path}: {exc}") from None
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{db_path}: {error_text(exc)}") from None
     notes: list[str] = []
     tables = {t.name: table_entry(t, notes) for t in dependency_order(live.tables)}
     notes += [f"{kind} {name}: not declared by schema.json (kept in the database)" for kind, name in others]

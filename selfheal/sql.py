@@ -85,6 +85,61 @@ def default_index_name(table: str, columns: Iterable[Optional[str]]) -> str:
     return "_".join(["idx", table, *(c or "expr" for c in columns)])
 
 
+def code_only(sql: str) -> str:
+    """The statement with every quoted string, quoted identifier and comment blanked out (same length)."""
+    out, i, n = [], 0, len(sql)
+    closers = {'"': '"', "'": "'", "`": "`", "[": "]"}
+    while i < n:
+        ch = sql[i]
+        if ch in closers:
+            j = _closing(sql, i + 1, closers[ch])
+            out.append(" " * (j - i + 1))
+            i = j + 1
+            continue
+        if sql.startswith("--", i):
+            j = sql.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+            continue
+        if sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(" " * (j - i))
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _closing(sql: str, i: int, close: str) -> int:
+    """Index of the quote that closes a quoted part starting at i (doubled quotes stay inside)."""
+    n = len(sql)
+    while i < n:
+        if sql[i] == close:
+            if close != "]" and i + 1 < n and sql[i + 1] == close:
+                i += 2
+                continue
+            return i
+        i += 1
+    return n - 1
+
+
+def has_keyword(sql: str, word: str) -> bool:
+    """True when the keyword appears in the statement's code (not inside a string, name or comment)."""
+    return re.search(rf"\b{word}\b", code_only(sql), re.IGNORECASE) is not None
+
+
+ROWID_NAMES = ("rowid", "_rowid_", "oid")
+
+
+def rowid_alias(column_names: Iterable[str]) -> Optional[str]:
+    """A name that reaches the rowid of a table with these columns (None when every alias is a column)."""
+    taken = {name.lower() for name in column_names}
+    return next((alias for alias in ROWID_NAMES if alias not in taken), None)
+
+
 _TABLE_CONSTRAINT = re.compile(r"(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b", re.IGNORECASE)
 
 
@@ -119,15 +174,7 @@ def _top_level_items(sql: str) -> Optional[tuple[int, list[tuple[int, int]]]]:
     while i < n:
         ch = sql[i]
         if ch in closers:
-            close = closers[ch]
-            i += 1
-            while i < n:
-                if sql[i] == close:
-                    if close != "]" and i + 1 < n and sql[i + 1] == close:
-                        i += 2
-                        continue
-                    break
-                i += 1
+            i = _closing(sql, i + 1, closers[ch])
         elif sql.startswith("--", i):
             i = sql.find("\n", i)
             i = n if i < 0 else i
