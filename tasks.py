@@ -12,13 +12,14 @@ HERE = Path(__file__).resolve().parent
 ns.configure({"selfheal": {"root": str(HERE)}})
 
 
-@task(help={"fast": "skip the slow tests (kill, concurrency, fleet and install tests)"})
+@task(help={"fast": "skip the slow tests (kill, concurrency, fleet and install tests); few generated examples"})
 def test(c, fast=False):
     """Run the checks CI runs: ruff (style), mypy (types), pytest (tests, then the shared contract checks)."""
     with c.cd(str(HERE)):
         c.run("python -m ruff check selfheal app tasks.py tests bench", echo=True, pty=False)
         c.run("python -m mypy", echo=True, pty=False)
-        c.run("python -m pytest" + (" -m 'not slow'" if fast else ""), echo=True, pty=False)
+        c.run("python -m pytest" + (" -m 'not slow'" if fast else ""), echo=True, pty=False,
+              env={"SELFHEAL_HYPOTHESIS": "fast"} if fast else {})
         contract = HERE.parent / "shared" / "contract_tests"
         if contract.is_dir():  # the black-box conformance checks, where the shared folder is present
             c.run(f"python -m pytest {contract} -q -p no:cacheprovider", echo=True, pty=False,

@@ -439,6 +439,11 @@ def _fk_violations(conn: sqlite3.Connection, tables: list[str]) -> set[tuple[obj
         for fk_id, col in conn.execute(f"SELECT id, \"from\" FROM pragma_foreign_key_list({quote_literal(table)}) "
                                        "ORDER BY id, seq"):
             columns.setdefault(fk_id, []).append(fold(col))
-        for child, rowid, parent, fk_id in conn.execute(f"PRAGMA foreign_key_check({quote_ident(table)})"):
+        try:
+            checked = conn.execute(f"PRAGMA foreign_key_check({quote_ident(table)})").fetchall()
+        except sqlite3.OperationalError as exc:  # "foreign key mismatch": the table's keys cannot be checked
+            found.add((fold(table), None, error_text(exc), ()))
+            continue
+        for child, rowid, parent, fk_id in checked:
             found.add((fold(child), rowid, fold(parent), tuple(columns.get(fk_id, ()))))
     return found

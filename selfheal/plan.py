@@ -67,8 +67,9 @@ def _shared_default(column: Column) -> Optional[str]:
     """The SQL of the one non-NULL value every existing row gets when the column is added, if known."""
     if column.default is None or _is_null(column.default):
         return None
-    if column.default.sql and not _is_constant_literal(column.default):
-        return None  # an expression may differ row by row: the transaction's verification decides
+    if column.default.sql and "random" in str(column.default.value).lower():
+        return None  # random() and randomblob() differ row by row; every other constant expression,
+        # CURRENT_TIMESTAMP included, has one value for all the rows one statement fills
     return sql.default_sql(column.default)
 
 
@@ -130,13 +131,14 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
     # and every name the declaration gives, wherever in the file it stands
     taken = set(live_names) | {fold(t.name) for t in desired.tables}
     taken.update(fold(i.name) for t in desired.tables for i in t.indexes if i.name)
+    keys = _live_parent_keys(actual)
     for table in desired.tables:
         live = actual.table(table.name) if actual else None
         if live is None:
             result.ops.append(CreateTable(table))
             _plan_indexes(table, None, facts, label, taken, live_names, result)
         else:
-            added = _plan_columns(table, live, facts, label, taken, result)
+            added = _plan_columns(table, live, facts, label, taken, keys, result)
             _plan_indexes(table, live, facts, label, taken, live_names, result, added)
     _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
     for live in live_tables:
@@ -168,7 +170,30 @@ def _free_name(base: str, taken: set[str]) -> str:
     return name
 
 
-def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str], result: Plan) -> set[str]:
+def _live_parent_keys(actual: Optional[Database]) -> Optional[set[tuple[str, str]]]:
+    """(table, column) pairs a foreign key may point at in the live file (None: no file yet)."""
+    if actual is None:
+        return None
+    keys = set()
+    for table in actual.tables:
+        if len(table.primary_key) == 1:
+            keys.add((fold(table.name), fold(table.primary_key[0])))
+        keys.update((fold(table.name), fold(i.columns[0] or "")) for i in table.indexes
+                    if i.unique and not i.partial and len(i.columns) == 1 and i.columns[0])
+    keys.update((name, "") for name in actual.object_names)  # a table to come may not reuse a live name
+    return keys
+
+
+def _missing_parent_key(column: Column, keys: Optional[set[tuple[str, str]]]) -> bool:
+    """True when a new reference column would point at a live table column that is no key there."""
+    if column.references is None or keys is None:
+        return False
+    parent, parent_col = fold(column.references[0]), fold(column.references[1])
+    return (parent, "") in keys and (parent, parent_col) not in keys
+
+
+def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str],
+                  keys: Optional[set[tuple[str, str]]], result: Plan) -> set[str]:
     """Plan the missing columns of a live table; return the folded names of those that will be added."""
     missing = [c for c in table.columns if live.column(c.name) is None]
     declared_pk = {fold(c) for c in table.primary_key}
@@ -191,6 +216,13 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
                 "db.column", target, Status.ERROR,
                 "NOT NULL column without a default cannot be added to a table that has rows",
                 hint="declare a default for it in schema.json, or add and fill the column by hand"))
+        elif _missing_parent_key(column, keys):
+            parent, parent_col = column.references  # type: ignore[misc]
+            result.findings.append(Finding(
+                "db.column", target, Status.ERROR,
+                f"cannot be added: it references {parent}.{parent_col}, which in the database is neither the primary "
+                "key nor a unique column (SQLite would refuse every write to the table: foreign key mismatch)",
+                hint=f"resolve {parent}'s own findings first (its key column or unique index), then heal again"))
         elif _breaks_reference(column, live, facts):
             parent, parent_col, value = _fixed_reference(column)  # type: ignore[misc]
             result.findings.append(Finding(

@@ -428,7 +428,19 @@ class _Builder:
                 target = by_name.get(fold(text[:i]))
                 column = target.column(text[i + 1:]) if target else None
                 if target and column:
+                    if not is_parent_key(target, column.name):
+                        self.problem(parts + ["references"], f"{json.dumps(text)} is neither the primary key of "
+                                     f"{json.dumps(target.name)} nor a unique column: SQLite would refuse every write "
+                                     "to this table (foreign key mismatch)")
                     return target.name, column.name
         self.problem(parts + ["references"], f"{json.dumps(text)} does not name a declared column "
                      "(\"table.column\" in the same database)")
         return None
+
+
+def is_parent_key(table: Table, column: str) -> bool:
+    """True when a foreign key may point at this column: the table's whole primary key, or unique alone."""
+    if [fold(c) for c in table.primary_key] == [fold(column)]:
+        return True
+    return any(i.unique and not i.partial and [fold(c or "") for c in i.columns] == [fold(column)]
+               for i in table.indexes)

@@ -106,10 +106,24 @@ def test_missing_file(tmp_path):
 def test_references_resolve_names_with_dots(tmp_path):
     path = tmp_path / "schema.json"
     path.write_text(json.dumps({"version": 1, "databases": {"a.db": {"tables": {
-        "a.b": {"columns": {"c.d": "INTEGER"}},
+        "a.b": {"columns": {"c.d": {"type": "INTEGER", "primary_key": True}}},
         "t": {"columns": {"r": {"type": "INTEGER", "references": "a.b.c.d"}}}}}}}))
     project = load(path)
     assert project.databases[0].table("t").column("r").references == ("a.b", "c.d")
+
+
+def test_references_must_point_at_a_key(tmp_path):
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps({"version": 1, "databases": {"a.db": {"tables": {
+        "p": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "code": "TEXT", "name": "TEXT"},
+              "indexes": [{"columns": ["code"], "unique": True}]},
+        "t": {"columns": {"a": {"type": "INTEGER", "references": "p.id"},
+                          "b": {"type": "TEXT", "references": "p.code"},
+                          "c": {"type": "TEXT", "references": "p.name"}}}}}}}))
+    with pytest.raises(SchemaError) as info:
+        load(path)
+    assert [where for where, _ in info.value.problems] == ['databases."a.db".tables.t.columns.c.references']
+    assert "foreign key mismatch" in info.value.problems[0][1]
 
 
 def test_column_level_primary_keys_make_a_composite_key(tmp_path):

@@ -1,0 +1,10 @@
+"""Hypothesis profiles: `fast` for `invoke test --fast`, `ci` (more examples) when CI is set, `dev` otherwise."""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("fast", max_examples=15)
+settings.register_profile("dev", max_examples=60)
+settings.register_profile("ci", max_examples=200)
+settings.load_profile(os.environ.get("SELFHEAL_HYPOTHESIS") or ("ci" if os.environ.get("CI") else "dev"))
