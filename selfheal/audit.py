@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from .safefile import ensure_private_dir, open_private_append
+
 
 def utc_now() -> str:
     """Current UTC time, ISO 8601 with a Z."""
@@ -26,9 +28,10 @@ class Audit:
         doc = {"time": utc_now(), "check": check, "target": target, "action": action, "result": result, **extra}
         line = json.dumps(doc, ensure_ascii=False) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # one write() of a line opened with O_APPEND: concurrent writers never interleave mid-line
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            ensure_private_dir(self.path.parent)
+            # one write() of a line opened with O_APPEND: concurrent writers never interleave mid-line;
+            # O_NOFOLLOW: a link in its place is refused, never written through
+            fd = open_private_append(self.path)
             try:
                 os.write(fd, line.encode("utf-8"))
             finally:

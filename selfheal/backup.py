@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
+import stat
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
 from .dbfile import connect, soundness
+from .safefile import ensure_private_dirs
 
 
 def backup_dir(state_dir: Path) -> Path:
@@ -34,41 +38,73 @@ def backup_folder(state_dir: Path, label: str) -> Path:
 
 
 def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout: float) -> Path:
-    """Copy the database with SQLite's backup API, verify it, keep only the newest `keep`."""
+    """Copy the database with SQLite's backup API, verify it, keep only the newest `keep`.
+
+    The copy is private (0600 in 0700 folders), whatever the umask and the database's own mode."""
     folder = backup_folder(state_dir, label)
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_private_dirs(state_dir, folder)
+    for leftover in folder.glob(".*.partial"):  # from a run killed mid-copy (we hold the project lock)
+        leftover.unlink(missing_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{stamp}.bak"
-    partial = target.with_suffix(".partial")
-    source = connect(db_path, readonly=True, timeout=timeout)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{stamp}.", suffix=".partial")  # 0600, a fresh name
+    os.close(fd)
+    partial = Path(name)
     try:
-        dest = sqlite3.connect(partial)
+        source = connect(db_path, readonly=True, timeout=timeout)
         try:
-            source.backup(dest)
-            verdict = soundness(dest) or "ok"
+            dest = sqlite3.connect(partial)
+            try:
+                source.backup(dest)
+                verdict = soundness(dest) or "ok"
+            finally:
+                dest.close()
         finally:
-            dest.close()
-    finally:
-        source.close()
-    if verdict != "ok":
+            source.close()
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"the backup is not sound: {verdict}")
+        os.replace(partial, target)
+    except BaseException:
         partial.unlink(missing_ok=True)
-        raise sqlite3.DatabaseError(f"the backup is not sound: {verdict}")
-    partial.replace(target)
+        raise
     for old in backups_of(state_dir, label)[keep:]:
         old.unlink(missing_ok=True)
     return target
 
 
-def newest_good_backup(state_dir: Path, label: str) -> Optional[Path]:
-    """The newest backup that passes PRAGMA integrity_check."""
+def untrusted(path: Path) -> str:
+    """Why a backup must not be restored (another user could have planted it), or ""."""
+    if os.name != "posix":
+        return ""
+    me = os.geteuid()
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_uid not in (me, 0):
+        return f"owned by another user (uid {st.st_uid})"
+    for folder in (path.parent, path.parent.parent):
+        fst = os.lstat(folder)
+        if fst.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or fst.st_uid not in (me, 0):
+            return f"its folder {folder.name} may be written by other users"
+    return ""
+
+
+def newest_good_backup(state_dir: Path, label: str) -> tuple[Optional[Path], list[str]]:
+    """The newest trusted backup that passes PRAGMA integrity_check, and why newer ones were skipped."""
+    skipped: list[str] = []
     for candidate in backups_of(state_dir, label):
         try:
-            conn = connect(candidate, readonly=True, timeout=1.0)
-            try:
-                if conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok":
-                    return candidate
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError:
-            continue
-    return None
+            why = untrusted(candidate)
+            if not why:
+                conn = connect(candidate, readonly=True, timeout=1.0)
+                try:
+                    verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+                finally:
+                    conn.close()
+                if verdict == "ok":
+                    return candidate, skipped
+                why = f"fails integrity_check ({verdict})"
+        except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+            why = f"unreadable ({exc})"
+        skipped.append(f"{candidate.name}: {why}")
+    return None, skipped

@@ -32,6 +32,7 @@ class RunContext:
     jobs: int = 1
     _stack: ExitStack = field(default_factory=ExitStack)
     _locked: bool = False
+    _lock_error: Optional[Exception] = None  # the run's one wait for the lock ended in this
     _audit: Optional[Audit] = None
     _cache: Optional[StateCache] = None
 
@@ -55,12 +56,21 @@ class RunContext:
         return self._cache
 
     def lock(self) -> None:
-        """Take the project lock before the first change; held until the run closes."""
-        if not self._locked and not self.lock_held:
-            from .lock import project_lock
+        """Take the project lock before the first change; held until the run closes.
 
+        A run waits for it once: when that wait failed, every later change fails at once the same way."""
+        if self._locked or self.lock_held:
+            return
+        if self._lock_error is not None:
+            raise self._lock_error
+        from .lock import project_lock
+
+        try:
             self._stack.enter_context(project_lock(self.project.state_dir, self.project.lock_timeout))
-            self._locked = True
+        except Exception as exc:  # ProjectLocked, UnsafePath, OSError
+            self._lock_error = exc
+            raise
+        self._locked = True
 
     def close(self) -> None:
         """Save the cache and release what the run holds."""

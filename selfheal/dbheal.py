@@ -23,7 +23,7 @@ from .dbfile import (
     soundness,
 )
 from .findings import Finding, Status
-from .lock import ProjectLocked
+from .lock import ProjectLocked, failure
 from .model import Database, fold
 from .ops import AddColumn, AddColumnsInBulk, CreateTable, Op, RebuildTable, op_table, op_target, op_targets
 from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
@@ -58,12 +58,16 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
                 return _check_recovered_copy(ctx, desired, path, label)
             ctx.lock()
             if journal.needs_recovery(path, timeout):  # another run may have recovered it meanwhile
-                recovered.append(journal.recover(path, label, backup_folder(ctx.project.state_dir, label), timeout))
+                recovered.append(journal.recover(path, label, ctx.project.state_dir,
+                                                 backup_folder(ctx.project.state_dir, label), timeout))
                 ctx.audit.record("db.recovered", label, recovered[0].action, "applied")
     except Exception as exc:  # RecoveryFailed, ProjectLocked, OSError, sqlite3.Error: the file is as it was
+        reason, hint = failure(exc, "nothing was lost: the database and its journal were left in place (and backed "
+                               "up where possible); open it with the sqlite3 shell as its owner")
+        if not isinstance(exc, OSError):
+            reason = error_text(exc)
         return [Finding("db.recovered", label, Status.ERROR, f"{journal.describe(path)} could not be recovered: "
-                        f"{error_text(exc)}", hint="nothing was lost: the database and its journal were left in "
-                        "place (and backed up where possible); open it with the sqlite3 shell as its owner")]
+                        f"{reason}", hint=hint)]
     return recovered + _check_sound_file(ctx, desired, path, label)
 
 
@@ -112,8 +116,9 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
         return _report(desired, label, the_plan, healed=False)
     try:
         ctx.lock()
-    except Exception as exc:  # ProjectLocked or an unwritable .selfheal/
-        return [Finding("db.file", label, Status.ERROR, str(exc), hint="retry when the other run has finished")]
+    except Exception as exc:  # ProjectLocked or an unusable .selfheal/
+        reason, hint = failure(exc, "this user must be able to write .selfheal/ beside schema.json")
+        return [Finding("db.file", label, Status.ERROR, f"not healed: {reason}", hint=hint)]
     return _heal_existing(ctx, desired, path, label)
 
 
@@ -235,12 +240,9 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
         if path.exists():  # another run created it while we waited for the lock
             return check_database(ctx, desired, path, label)
         _create_file(ctx, desired, path, label, the_plan)
-    except ProjectLocked as exc:
-        return [Finding("db.file", label, Status.ERROR, f"not created: {exc}",
-                        hint="retry when the other run has finished, or raise settings.lock_timeout")]
-    except OSError as exc:
-        return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {exc.strerror or exc}",
-                        hint=f"{path.parent} must be a folder this user may write")]
+    except (ProjectLocked, OSError) as exc:
+        reason, hint = failure(exc, f"{path.parent} must be a folder this user may write")
+        return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {reason}", hint=hint)]
     except Exception as exc:  # sqlite3.Error, HealFailed: SQLite refused the declaration
         return [Finding("db.file", label, Status.ERROR, f"cannot create the database: {error_text(exc)}; "
                         "nothing was created", hint="fix the declaration named above (or report it), then heal again")]

@@ -17,8 +17,9 @@ from typing import Optional
 
 from .context import RunContext
 from .findings import Finding, Status
+from .safefile import MAX_TEXT_BYTES, read_small_text
 
-INSTALL_HINT = "run `invoke heal.deps --install` (python -m pip install -r FILE)"
+INSTALL_HINT = "run `invoke heal.deps --install` (python -I -m pip install -r FILE)"
 
 
 def check_python(ctx: RunContext) -> list[Finding]:
@@ -59,18 +60,22 @@ class Requirement:
 
 
 def read_requirements(
-    path: Path, root: Path, seen: Optional[set[Path]] = None
+    path: Path, root: Path, seen: Optional[set[Path]] = None, limit: int = MAX_TEXT_BYTES
 ) -> tuple[list[Requirement], list[Finding]]:
-    """Requirement lines of a file and its -r includes; problems as findings."""
+    """Requirement lines of a file and its -r includes (inside the project only); problems as findings."""
     seen = seen if seen is not None else set()
     rel = _rel(path, root)
     if path.resolve() in seen:
         return [], []
     seen.add(path.resolve())
+    if not _inside(path, root):
+        return [], [Finding("deps.python", rel, Status.ERROR, "is outside the project folder; not read",
+                            hint="keep requirements files (and their -r includes) inside the project")]
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_small_text(path, limit).splitlines()
     except OSError as exc:
-        return [], [Finding("deps.python", rel, Status.ERROR, f"cannot read: {exc.strerror or exc}",
+        reason = exc.strerror if exc.strerror else str(exc)
+        return [], [Finding("deps.python", rel, Status.ERROR, f"cannot read: {reason}",
                             hint="fix the path in schema.json \"requirements\"")]
     reqs: list[Requirement] = []
     problems: list[Finding] = []
@@ -81,13 +86,22 @@ def read_requirements(
         for flag in ("-r ", "--requirement ", "--requirement=", "-r"):
             if text.startswith(flag):
                 include = path.parent / text[len(flag):].strip()
-                more, more_problems = read_requirements(include, root, seen)
+                more, more_problems = read_requirements(include, root, seen, limit)
                 reqs += more
                 problems += more_problems
                 break
         else:
             reqs.append(Requirement(rel, number, text))
     return reqs, problems
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when the path, links resolved, lies inside the project folder."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
 
 
 def _join_continuations(lines: list[str]) -> list[str]:
@@ -187,9 +201,9 @@ def _environment_key(files: Iterable[Path]) -> str:
     h = hashlib.sha256(f"{sys.executable}|{sys.version}".encode())
     for path in sorted(files):
         try:
-            h.update(str(path).encode() + b"\0" + path.read_bytes())
+            h.update(str(path).encode() + b"\0" + read_small_text(path).encode("utf-8"))
         except OSError:
-            h.update(str(path).encode() + b"\0missing")
+            h.update(str(path).encode() + b"\0unreadable")
     cwd = os.getcwd()
     for entry in sys.path:
         if entry in ("", cwd):
@@ -206,7 +220,7 @@ def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
     read: list[tuple[Path, list[Requirement], list[Finding]]] = []
     seen: set[Path] = set()
     for path in requirement_files(ctx):
-        reqs, problems = read_requirements(path, root, seen)
+        reqs, problems = read_requirements(path, root, seen, ctx.project.max_file_bytes)
         read.append((path, reqs, problems))
     key = _environment_key(seen)
     if not install:
@@ -221,8 +235,9 @@ def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
     out: list[Finding] = []
     for path, found in per_file:
         unmet = any(f.status is Status.ERROR and f.check == "deps.python" for f in found)
-        command = [sys.executable, "-m", "pip", "install", "-r", str(path)]
-        shown = f"python -m pip install -r {_rel(path, root)}"
+        # -I: isolated, so a pip/ folder in the project (the working folder) can never run instead of pip
+        command = [sys.executable, "-I", "-m", "pip", "install", "-r", str(path)]
+        shown = f"python -I -m pip install -r {_rel(path, root)}"
         if not unmet:
             out += found
         elif not ctx.healing:
@@ -240,7 +255,7 @@ def _python_packages(ctx: RunContext, install: bool) -> list[Finding]:
             from importlib import invalidate_caches
 
             invalidate_caches()
-            reqs, problems = read_requirements(path, root)
+            reqs, problems = read_requirements(path, root, limit=ctx.project.max_file_bytes)
             out += problems + [check_requirement(r) for r in reqs]
     return out
 

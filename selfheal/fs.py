@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .context import RunContext
 from .findings import Finding, Status
+from .lock import failure
 
 
 def check_directories(ctx: RunContext) -> list[Finding]:
@@ -29,8 +30,7 @@ def _create(ctx: RunContext, rel: str) -> Finding:
         ctx.lock()
         (ctx.project.root / rel).mkdir(parents=True, exist_ok=True)
     except Exception as exc:  # OSError (permissions, a file in the way), ProjectLocked
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return Finding("fs.directory", rel, Status.ERROR, f"cannot create: {reason}",
-                       hint="check that this user may write the parent folder")
+        reason, hint = failure(exc, "check that this user may write the parent folder")
+        return Finding("fs.directory", rel, Status.ERROR, f"cannot create: {reason}", hint=hint)
     ctx.audit.record("fs.directory", rel, f"mkdir -p {rel}", "applied")
     return Finding("fs.directory", rel, Status.HEALED, "created", action=f"mkdir -p {rel}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .dbfile import connect, soundness
 from .findings import Finding, Status
+from .safefile import ensure_private_dirs
 
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")  # the first bytes of every rollback journal header
 
@@ -71,7 +72,7 @@ def remedy(path: Path) -> str:
 
 
 def _copy_durably(source: Path, target: Path) -> None:
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "wb") as out, source.open("rb") as src:
         shutil.copyfileobj(src, out)
         out.flush()
@@ -90,7 +91,7 @@ def _sound_alone(path: Path, timeout: float) -> str:
             conn.close()
 
 
-def recover(path: Path, label: str, backup_folder: Path, timeout: float) -> Finding:
+def recover(path: Path, label: str, state_dir: Path, backup_folder: Path, timeout: float) -> Finding:
     """Back up the database and its journal together, then let SQLite roll back (or set junk aside).
 
     The caller holds the project lock. Raises RecoveryFailed, OSError or sqlite3.Error; the
@@ -98,7 +99,7 @@ def recover(path: Path, label: str, backup_folder: Path, timeout: float) -> Find
     journal = journal_of(path)
     junk = is_junk(journal)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    backup_folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dirs(state_dir, backup_folder)
     saved = backup_folder / f"{stamp}.pre-recovery"
     _copy_durably(path, saved)
     _copy_durably(journal, Path(str(saved) + "-journal"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .cli import show
 from .context import Mode
+from .lock import LOCK_HINT
 from .model import AppSpec, Project
 from .runner import ALL_PARTS, run
 
@@ -25,6 +26,9 @@ def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: 
     """The whole start-up flow; returns 1 when it stops on errors, else the app's exit code."""
     report = run(schema_path, Mode.HEAL, ALL_PARTS)
     show(report, "up: validate", Mode.HEAL, as_json=False, quiet=quiet, verbose=verbose)
+    if report.exit_code == 1 and any(f.hint == LOCK_HINT for f in report.findings):
+        say("not starting the app: another selfheal run holds the project lock (waited once, see above)")
+        return 1
     if report.exit_code == 1:
         # validate already healed what heal would: this pass re-checks, and retries what a lock got in the way of
         say("errors remain after validation; healing and validating again")

@@ -125,6 +125,7 @@ class Project:
     app: Optional[AppSpec] = None
     backups_keep: int = 5
     lock_timeout: float = 10.0
+    max_file_bytes: int = 1024 * 1024  # .env, its template and requirements files: larger is refused unread
 
     @property
     def state_dir(self) -> Path:

@@ -70,16 +70,34 @@ def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool 
         lines.append([(title, "bold")])
     for finding in visible(report.findings, quiet, verbose):
         lines.append([(f"{MARKS[finding.status]} {finding.status.value:<8}", STYLES[finding.status]),
-                      (f" {finding.check:<12} ", "dim"), (finding.target, "bold"), (f"  {finding.message}", "")])
+                      (f" {finding.check:<12} ", "dim"), (printable(finding.target), "bold"),
+                      (f"  {printable(finding.message)}", "")])
         if finding.hint and finding.status in (Status.WARNING, Status.ERROR):
-            lines.append([(f"    → {finding.hint}", "italic")])
+            lines.append([(f"    → {printable(finding.hint)}", "italic")])
         if show_actions and finding.action:
             for statement in finding.action.split(";\n"):
-                lines.append([("    " + statement.replace("\n", "\n    "), "dim")])
+                shown = printable(statement, keep_newlines=True)
+                lines.append([("    " + shown.replace("\n", "\n    "), "dim")])
     if report.drift is not None:
         lines.extend(drift_lines(report.drift))
     lines.append([summary_line(report)])
     return lines
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x1B: "\\x1b"})
+_CONTROL.update({c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """Text with control characters shown as escapes (like git's quoted paths): a name holding a
+    newline or an escape sequence can never forge a report line or drive the terminal."""
+    if text.isprintable():
+        return text
+    table = dict(_CONTROL)
+    if keep_newlines:
+        del table[0x0A]
+    return text.translate(table)
 
 
 def drift_lines(rows: list[Any]) -> list[list[Segment]]:
@@ -87,7 +105,7 @@ def drift_lines(rows: list[Any]) -> list[list[Segment]]:
     if not rows:
         return [[("Drift: none — every database matches schema.json", "green")]]
     headers = ("object", "aspect", "declared (schema.json)", "actual (database)")
-    table = [headers] + [(r.target, r.aspect, r.declared, r.actual) for r in rows]
+    table = [headers] + [tuple(map(printable, (r.target, r.aspect, r.declared, r.actual))) for r in rows]
     widths = [min(48, max(len(row[i]) for row in table)) for i in range(3)]
     out: list[list[Segment]] = [[(f"Drift: {len(rows)} difference{'s' if len(rows) != 1 else ''}", "bold")]]
     for n, row in enumerate(table):

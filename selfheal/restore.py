@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .backup import newest_good_backup
 from .context import RunContext
-from .dbfile import connect, database_files, error_text, header_problem, is_corruption, soundness
+from .dbfile import connect, database_files, error_text, header_problem, is_corruption, new_file_beside, soundness
 from .findings import Finding, Status
 from .journal import needs_recovery
+from .lock import failure
+from .safefile import UnsafePath, link_problem, project_owner
 
 
 def corruption(path: Path, timeout: float) -> str:
@@ -50,23 +53,34 @@ def restore_corrupt(ctx: RunContext) -> list[Finding]:
 
 
 def _restore(ctx: RunContext, path: Path, label: str, problem: str) -> Finding:
-    backup = newest_good_backup(ctx.project.state_dir, label)
+    backup, skipped = newest_good_backup(ctx.project.state_dir, label)
+    passed_over = f" (passed over: {'; '.join(skipped)})" if skipped else ""
     if backup is None:
-        return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}) and no good backup exists; "
-                       "left as it was", hint="recover it with the sqlite3 shell's .recover, or from your own copies")
+        return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}) and no good backup exists"
+                       f"{passed_over}; left as it was",
+                       hint="recover it with the sqlite3 shell's .recover, or from your own copies")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.corrupt-{stamp}")
     shown = backup.relative_to(ctx.project.root).as_posix()
     action = f"move {label} to {aside.name}; copy {shown} to {label}"
     if not ctx.healing:
-        return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}); would restore {backup.name}",
-                       action=action)
+        return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}); would restore {backup.name}, "
+                       f"the newest good backup{passed_over}", action=action)
+    temp = None
     try:
         ctx.lock()
-        temp = path.with_name(path.name + ".selfheal-new")
-        shutil.copyfile(backup, temp)
-        with temp.open("rb") as fh:
-            os.fsync(fh.fileno())
+        problem_link = link_problem(path, project_owner(ctx.project.root))
+        if problem_link:
+            raise UnsafePath(problem_link)
+        original = os.stat(path)
+        temp = new_file_beside(path, stat.S_IMODE(original.st_mode))  # the database's own mode, a fresh name
+        with backup.open("rb") as src, temp.open("r+b") as out:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        if hasattr(os, "chown") and os.geteuid() == 0:
+            os.chown(temp, original.st_uid, original.st_gid)  # root restores a file for its owner
+        os.chmod(temp, stat.S_IMODE(original.st_mode))
         os.replace(path, aside)  # moved aside, never deleted
         for suffix in ("-journal", "-wal", "-shm"):  # a stale journal belongs to the corrupt file
             side = Path(str(path) + suffix)
@@ -74,9 +88,10 @@ def _restore(ctx: RunContext, path: Path, label: str, problem: str) -> Finding:
                 os.replace(side, Path(str(aside) + suffix))
         os.replace(temp, path)
     except Exception as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return Finding("db.restore", label, Status.ERROR, f"restore failed: {reason}",
-                       hint="check permissions of the database folder")
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        reason, hint = failure(exc, "check permissions of the database folder")
+        return Finding("db.restore", label, Status.ERROR, f"restore failed: {reason}", hint=hint)
     ctx.audit.record("db.restore", label, action, "applied")
-    return Finding("db.restore", label, Status.HEALED, f"was corrupt ({problem}); restored {backup.name}, "
-                   f"the corrupt file kept as {aside.name}", action=action)
+    return Finding("db.restore", label, Status.HEALED, f"was corrupt ({problem}); restored {backup.name}, the "
+                   f"newest good backup{passed_over}; the corrupt file kept as {aside.name}", action=action)

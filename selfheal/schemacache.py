@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -41,10 +40,10 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     project = load_uncached(schema_path, structure_checked=known, data=data)
     if remember and digest and not known:
         try:
-            marker.parent.mkdir(exist_ok=True)
-            tmp = marker.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(digest, encoding="ascii")
-            tmp.replace(marker)
+            from .safefile import ensure_private_dir, write_private
+
+            ensure_private_dir(marker.parent)
+            write_private(marker, digest.encode("ascii"))
         except OSError:
             pass  # a cache that cannot be written only costs time
     return project

@@ -252,6 +252,13 @@ class _Builder:
             self.inside_root(folder, ["directories", i])
         if app and "cwd" in app:
             self.inside_root(app["cwd"], ["app", "cwd"])
+        for key in ("file", "template"):
+            if env is not None and key in env:
+                self.inside_root(env[key], ["env", key])
+        for i, requirement in enumerate(doc.get("requirements", [])):
+            self.inside_root(requirement, ["requirements", i])
+        if "node" in doc and "dir" in doc["node"]:
+            self.inside_root(doc["node"]["dir"], ["node", "dir"], allow_root=True)
         return Project(
             root=self.root,
             schema_path=self.path,
@@ -275,10 +282,11 @@ class _Builder:
             else None,
             backups_keep=int(settings.get("backups_keep", 5)),
             lock_timeout=float(settings.get("lock_timeout", 10)),
+            max_file_bytes=int(settings.get("max_file_bytes", 1024 * 1024)),
         )
 
-    def inside_root(self, rel: str, parts: list[PathPart]) -> bool:
-        """True when a relative path stays inside the schema's folder."""
+    def inside_root(self, rel: str, parts: list[PathPart], allow_root: bool = False) -> bool:
+        """True when a relative path stays inside the schema's folder (or is it, with allow_root)."""
         if PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute() or PureWindowsPath(rel).drive:
             self.problem(parts, f"{json.dumps(rel)} must be relative to the schema's folder, not absolute")
             return False
@@ -287,7 +295,8 @@ class _Builder:
             self.problem(parts, f"{json.dumps(rel)} has a component longer than 255 bytes, which file systems refuse")
             return False
         target = os.path.normpath(os.path.join(str(self.root), rel))
-        if os.path.commonpath([target, str(self.root)]) != str(self.root) or target == str(self.root):
+        if os.path.commonpath([target, str(self.root)]) != str(self.root) or (target == str(self.root)
+                                                                               and not allow_root):
             self.problem(parts, f"{json.dumps(rel)} must stay inside the schema's folder")
             return False
         return True

@@ -12,6 +12,7 @@ from typing import Any, Optional, Union
 from . import catalog
 from .dbfile import error_text, header_problem, reading
 from .model import Column, Database, Table, fold
+from .safefile import shared_mode, write_private
 from .schemafile import SchemaError, read_document
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -165,11 +166,9 @@ def merge_into(out: Path, name: str, entry: dict[str, Any]) -> str:
     else:
         doc = {"version": 1, "databases": {name: entry}}
         verb = "created"
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(out)
+        # a fresh temporary name, then a rename: a link planted at a predictable name is never followed
+        write_private(out, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), shared_mode(out))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise SnapshotError(f"cannot write {out}: {exc.strerror or exc}") from None
     return verb

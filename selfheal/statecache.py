@@ -9,12 +9,12 @@ errors and pending changes are never cached.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Optional
 
 from . import __version__
 from .findings import Finding, Status
+from .safefile import ensure_private_dir, write_private
 
 CACHE_NAME = "state.json"
 
@@ -75,9 +75,8 @@ class StateCache:
         """Write the file atomically, when allowed and changed; a failure only costs time next run."""
         if not (self.writable and self.changed and self.path.parent.is_dir()):
             return
-        tmp = self.path.with_name(f"{CACHE_NAME}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(json.dumps({"version": __version__, "entries": self.entries}), encoding="utf-8")
-            tmp.replace(self.path)
+            ensure_private_dir(self.path.parent)
+            write_private(self.path, json.dumps({"version": __version__, "entries": self.entries}).encode("utf-8"))
         except OSError:
-            tmp.unlink(missing_ok=True)
+            pass

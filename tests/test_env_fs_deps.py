@@ -181,7 +181,7 @@ def test_install_from_a_local_wheel_then_recheck_passes(tmp_path, tiny_wheel):
     write_schema(tmp_path, {"requirements": ["requirements.txt"]})
     assert invoke(tmp_path, "heal.deps").returncode == 1
     dry = invoke(tmp_path, "heal.deps", "--install", "--dry-run")
-    assert dry.returncode == 1 and "python -m pip install -r requirements.txt" in dry.stdout
+    assert dry.returncode == 1 and "python -I -m pip install -r requirements.txt" in dry.stdout
     p = invoke(tmp_path, "heal.deps", "--install", "--json")
     assert p.returncode == 0, p.stdout + p.stderr
     found = {c["target"]: c for c in json.loads(p.stdout)["checks"]}
