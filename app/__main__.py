@@ -9,9 +9,18 @@ from pathlib import Path
 from app.server import serve
 
 
+def load_env(path: Path) -> None:
+    """Read .env as `invoke up` does, so `python -m app` alone sees the same settings (set ones win)."""
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False, interpolate=False)
+
+
 def main() -> int:
     """Start the server until interrupted."""
     root = Path(os.environ.get("APP_ROOT", Path(__file__).resolve().parent.parent))
+    load_env(root / ".env")
     host = os.environ.get("APP_HOST", "127.0.0.1")
     try:
         port = int(os.environ.get("APP_PORT", "8000"))

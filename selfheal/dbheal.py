@@ -22,7 +22,7 @@ from .dbfile import (
     reading,
     soundness,
 )
-from .findings import Finding, Status
+from .findings import Finding, Status, command, plural
 from .lock import ProjectLocked, failure
 from .model import Database, fold
 from .ops import AddColumn, AddColumnsInBulk, CreateTable, Op, RebuildTable, op_table, op_target, op_targets
@@ -155,7 +155,7 @@ def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
 
 def _corrupt(label: str, problem: str) -> Finding:
     return Finding("db.integrity", label, Status.ERROR, f"database is corrupt: {problem}",
-                   hint="it was not touched; `invoke heal.db --restore` moves it aside and restores the newest "
+                   hint=f"it was not touched; {command('heal.db --restore')} moves it aside and restores the newest "
                         "good backup")
 
 
@@ -193,7 +193,7 @@ def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
                 out.append(Finding(op.check, target, Status.HEALED, message, action=step))
             else:
                 out.append(Finding(op.check, target, Status.ERROR, _would(op),
-                                   hint="run `invoke heal.db` to apply it", action=step))
+                                   hint=f"run {command('heal.db')} to apply it", action=step))
     return out
 
 
@@ -214,18 +214,19 @@ def _report(desired: Database, label: str, the_plan: Plan, healed: bool,
             created: bool = False) -> list[Finding]:
     out = []
     if created:
-        out.append(Finding("db.file", label, Status.HEALED, f"created database ({len(desired.tables)} tables)",
-                           action="create file"))
+        out.append(Finding("db.file", label, Status.HEALED,
+                           f"created database ({plural(len(desired.tables), 'table')})", action="create file"))
     elif the_plan.create_file:
         out.append(Finding("db.file", label, Status.ERROR, "database file is missing (heal would create it)",
-                           hint="run `invoke heal.db` to create it", action="create file"))
+                           hint=f"run {command('heal.db')} to create it", action="create file"))
     else:
         out.append(Finding("db.file", label, Status.OK, "present and readable"))
     changed_tables = {fold(op_table(op)) for op in the_plan.ops}
     for table in desired.tables:
         if fold(table.name) not in changed_tables:
             out.append(Finding("db.table", f"{label}:{table.name}", Status.OK,
-                               f"{len(table.columns)} columns, {len(table.indexes)} indexes as declared"))
+                               f"{plural(len(table.columns), 'column')}, "
+                               f"{plural(len(table.indexes), 'index', 'indexes')} as declared"))
     out.extend(_op_findings(label, the_plan.ops, healed))
     out.extend(the_plan.findings)
     return out

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Optional
 
 from .context import RunContext
-from .findings import Finding, Status
+from .findings import Finding, Status, command, plural
 from .safefile import MAX_TEXT_BYTES, read_small_text
 
-INSTALL_HINT = "run `invoke heal.deps --install` (python -I -m pip install -r FILE)"
+
+def install_hint() -> str:
+    """What to run for unmet Python requirements."""
+    return f"run {command('heal.deps --install')} (python -I -m pip install -r FILE)"
 
 
 def check_python(ctx: RunContext) -> list[Finding]:
@@ -150,15 +153,15 @@ def check_requirement(req: Requirement) -> Finding:
     except metadata.PackageNotFoundError:
         return Finding("deps.python", target, Status.ERROR,
                        f"{parsed.name} is not installed (wanted {parsed.specifier or 'any version'})",
-                       hint=INSTALL_HINT)
+                       hint=install_hint())
     if parsed.specifier and not parsed.specifier.contains(installed, prereleases=True):
         return Finding("deps.python", target, Status.ERROR,
-                       f"{parsed.name} {installed} is installed, {parsed.specifier} is wanted", hint=INSTALL_HINT)
+                       f"{parsed.name} {installed} is installed, {parsed.specifier} is wanted", hint=install_hint())
     missing_extras = _missing_extras(parsed.name, parsed.extras)
     if missing_extras:
         return Finding("deps.python", target, Status.ERROR,
                        f"{parsed.name}[{','.join(sorted(parsed.extras))}] needs {', '.join(missing_extras)}, "
-                       "not installed", hint=INSTALL_HINT)
+                       "not installed", hint=install_hint())
     return Finding("deps.python", target, Status.OK, f"{parsed.name} {installed} meets {parsed.specifier or 'any'}")
 
 
@@ -323,13 +326,14 @@ def _node_packages(ctx: RunContext, run_npm: bool) -> list[Finding]:
     if not wanted:
         out.append(Finding("deps.node", rel, Status.OK, "package.json declares no dependencies"))
     elif not (folder / "node_modules").is_dir():
-        out.append(Finding("deps.node", rel, Status.WARNING, f"node_modules is missing ({len(wanted)} packages)",
-                           hint=f"run `invoke heal.deps --node` ({command_text} in {rel})"))
+        out.append(Finding("deps.node", rel, Status.WARNING,
+                           f"node_modules is missing ({plural(len(wanted), 'package')})",
+                           hint=f"run {command('heal.deps --node')} ({command_text} in {rel})"))
     elif missing:
         out.append(Finding("deps.node", rel, Status.WARNING,
                            f"{len(missing)} of {len(wanted)} packages missing from node_modules: "
                            f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}",
-                           hint=f"run `invoke heal.deps --node` ({command_text} in {rel})"))
+                           hint=f"run {command('heal.deps --node')} ({command_text} in {rel})"))
     else:
-        out.append(Finding("deps.node", rel, Status.OK, f"{len(wanted)} packages present in node_modules"))
+        out.append(Finding("deps.node", rel, Status.OK, f"{plural(len(wanted), 'package')} present in node_modules"))
     return out

@@ -9,7 +9,7 @@ from typing import Optional
 
 from .audit import utc_now
 from .context import RunContext
-from .findings import Finding, Status
+from .findings import Finding, Status, command
 from .lock import failure
 from .safefile import MAX_TEXT_BYTES, UnsafePath, link_problem, project_owner, read_small_text
 
@@ -105,7 +105,7 @@ def _create_env(ctx: RunContext, name: str, template_name: str, have_template: b
     action = f"copy {template_name} to {name} (mode 0600)"
     if not ctx.healing:
         return Finding("env.file", name, Status.ERROR, f"missing (heal would create it from {template_name})",
-                       hint="run `invoke heal.fs`", action=action)
+                       hint=f"run {command('heal.fs')}", action=action)
     root = ctx.project.root
     try:
         ctx.lock()
@@ -129,7 +129,7 @@ def _append_missing(ctx: RunContext, name: str, template_name: str, env_path: Pa
     keys = [e.key for e in missing]
     if not ctx.healing:
         return [Finding("env.key", key, Status.WARNING, f"missing from {name} (heal would append it from "
-                        f"{template_name})", hint="run `invoke heal.fs`", action=f"append {key} to {name}")
+                        f"{template_name})", hint=f"run {command('heal.fs')}", action=f"append {key} to {name}")
                 for key in keys]
     block = f"# added by selfheal from {template_name} on {utc_now()}\n" + "".join(
         e.text if e.text.endswith("\n") else e.text + "\n" for e in missing)

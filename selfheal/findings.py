@@ -7,6 +7,23 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+_PROGRAM = {"name": "invoke"}  # "selfheal" when run as the console command (set by selfheal.__main__)
+
+
+def set_program(name: str) -> None:
+    """Name the program the user types, so hints show a command they can run as is."""
+    _PROGRAM["name"] = name
+
+
+def command(task: str) -> str:
+    """A task as the user runs it, for hints: `invoke heal.db` or `selfheal heal.db`."""
+    return f"`{_PROGRAM['name']} {task}`"
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    """"1 table", "2 tables", "1 index" / "3 indexes" (`many` for irregular plurals)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
 
 class Status(str, Enum):
     """Outcome of one check, in increasing order of severity."""

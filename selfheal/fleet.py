@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from .context import Mode, RunContext
-from .findings import Finding, Status
+from .findings import Finding, Status, plural
 from .model import Database, Project
 
 PROGRESS_FROM = 50  # files; smaller fleets finish before a bar would help
@@ -67,5 +67,9 @@ def _summary(pattern: str, files: list[tuple[Path, str]], results: list[list[Fin
     for found in results:
         worst = max((f.status for f in found), key=lambda s: list(Status).index(s), default=Status.OK)
         outcomes[worst.value] += 1
-    parts = [f"{n} {kind}" for kind, n in outcomes.items() if n]
-    return Finding("db.fleet", pattern, Status.OK, f"{len(files)} files: " + ", ".join(parts), notable=True)
+    words = {"healed": "healed", "ok": "fine", "warning": "with warnings", "error": "with errors"}
+    parts = [f"{n} {words[kind]}" for kind, n in outcomes.items() if n]
+    listed = " (each listed)" if outcomes["warning"] or outcomes["error"] else ""
+    # the line counts the fleet's files; their problems are findings of their own, so this one stays ok
+    return Finding("db.fleet", pattern, Status.OK, f"checked {plural(len(files), 'file')}: " + ", ".join(parts)
+                   + listed, notable=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .context import RunContext
-from .findings import Finding, Status
+from .findings import Finding, Status, command
 from .lock import failure
 
 
@@ -19,7 +19,7 @@ def check_directories(ctx: RunContext) -> list[Finding]:
                                     hint=f"move or rename the file {rel}, then heal again"))
         elif not ctx.healing:
             findings.append(Finding("fs.directory", rel, Status.ERROR, "missing (heal would create it)",
-                                    hint="run `invoke heal.fs`", action=f"mkdir -p {rel}"))
+                                    hint=f"run {command('heal.fs')}", action=f"mkdir -p {rel}"))
         else:
             findings.append(_create(ctx, rel))
     return findings

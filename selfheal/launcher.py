@@ -96,6 +96,9 @@ def start_app(project: Project, app: AppSpec, extra: Sequence[str]) -> int:
     """Start the app in its folder: exec on POSIX (signals reach it), a child process elsewhere."""
     argv = app_argv(app, extra)
     cwd = (project.root / app.cwd).resolve()
+    if not cwd.is_dir():
+        say(f"cannot start the app: its folder {app.cwd!r} (app.cwd in schema.json) does not exist")
+        return 1
     env = app_environment(project)
     say(f"starting {shlex.join(argv)} in {cwd}")
     sys.stdout.flush()

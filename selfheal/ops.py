@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from . import sql
+from .findings import plural
 from .model import Column, Index, Table
 
 
@@ -23,7 +24,7 @@ class CreateTable:
 
     def describe(self) -> str:
         """What the operation does, in words."""
-        return f"created table ({len(self.table.columns)} columns)"
+        return f"created table ({plural(len(self.table.columns), 'column')})"
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class AddColumnsInBulk:
     def describe(self) -> str:
         """What the operation does, in words."""
         count = sum(len(cols) for _, cols in self.tables)
-        return f"added {count} columns to {len(self.tables)} tables in one schema update"
+        return f"added {plural(count, 'column')} to {plural(len(self.tables), 'table')} in one schema update"
 
 
 Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex]

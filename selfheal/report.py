@@ -132,6 +132,8 @@ def render_text(report: Report, title: str, quiet: bool = False, verbose: bool =
 
 
 def _is_terminal(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False  # no colour means no bold or dim either: the plain text, same words
     if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
         return True
     isatty = getattr(stream, "isatty", None)

@@ -251,7 +251,16 @@ class _Builder:
         for i, folder in enumerate(doc.get("directories", [])):
             self.inside_root(folder, ["directories", i])
         if app and "cwd" in app:
-            self.inside_root(app["cwd"], ["app", "cwd"])
+            self.inside_root(app["cwd"], ["app", "cwd"], allow_root=True)
+        if app and isinstance(app.get("command"), str):
+            import shlex
+
+            try:
+                if not shlex.split(app["command"], posix=os.name != "nt"):
+                    self.problem(["app", "command"], "is empty")
+            except ValueError as exc:
+                self.problem(["app", "command"], f"cannot be split into arguments as a shell would: {exc} "
+                             "(or give an argv list)")
         for key in ("file", "template"):
             if env is not None and key in env:
                 self.inside_root(env[key], ["env", key])

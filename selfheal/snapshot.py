@@ -141,17 +141,20 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
 def entry_name(db_path: Path, base: Path, name: Optional[str]) -> str:
     """The key under "databases": --name, else the path relative to the schema file's folder (base)."""
     if name:
-        return name
-    try:
-        return Path(os.path.relpath(db_path.resolve(), base.resolve())).as_posix()
-    except ValueError:
-        raise SnapshotError("the database is on another drive than the schema: give --name") from None
+        key = name
+    else:
+        try:
+            key = Path(os.path.relpath(db_path.resolve(), base.resolve())).as_posix()
+        except ValueError:
+            raise SnapshotError("the database is on another drive than the schema: give --name") from None
+    if key.startswith("../") or key == ".." or Path(key).is_absolute():
+        raise SnapshotError(f"{db_path} is outside the schema's folder {base}, so {key!r} could not be loaded: "
+                            "give --schema (or --out) in a folder that holds the database, or --name")
+    return key
 
 
 def merge_into(out: Path, name: str, entry: dict[str, Any]) -> str:
     """Write a new schema.json, or replace/add one databases entry in an existing one; say which."""
-    if name.startswith("../") or name == ".." or Path(name).is_absolute():
-        raise SnapshotError(f"{name!r} is outside the schema's folder: give --name with a path inside it")
     if out.exists():
         try:
             doc = read_document(out)

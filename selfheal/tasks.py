@@ -2,6 +2,7 @@
 
 Used by the repository's tasks.py and by the `selfheal` console command (`python -m selfheal`)."""
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -33,15 +34,40 @@ def _finish(code: int) -> None:
         raise Exit(code=code)
 
 
+def _usage(message: str) -> None:
+    """A flag the task cannot use: one line on stderr, exit 1 (never a traceback)."""
+    raise Exit(message=f"selfheal: {message}", code=1)
+
+
+def _jobs(value: Optional[str]) -> Optional[int]:
+    """--jobs N: a whole number of 1 or more (None: one per CPU)."""
+    if value in (None, ""):
+        return None
+    try:
+        jobs = int(str(value))
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        _usage(f"--jobs takes a whole number of 1 or more, got {value!r}")
+    return jobs
+
+
+def _detail(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        _usage("--quiet and --verbose ask for opposite things: give one")
+
+
 @task(help={**COMMON_HELP, "check": "read-only: change nothing, report what healing would do",
+            "dry_run": "read-only like --check, and print every SQL statement and file action healing would run",
             "drift": "read-only: also show declared vs actual, side by side, for everything that differs",
             "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
-def validate(c, schema=None, check=False, drift=False, json=False, quiet=False, verbose=False, no_backup=False,
-             jobs=0):
-    """Check everything the app needs; heal what is safe on the way (--check, --drift: read-only)."""
-    mode = Mode.CHECK if check or drift else Mode.HEAL
+def validate(c, schema=None, check=False, dry_run=False, drift=False, json=False, quiet=False, verbose=False,
+             no_backup=False, jobs=None):
+    """Check everything the app needs; heal what is safe on the way (--check, --dry-run, --drift: read-only)."""
+    _detail(quiet, verbose)
+    mode = Mode.DRY_RUN if dry_run else Mode.CHECK if check or drift else Mode.HEAL
     _finish(cli.execute("validate", _schema(c, schema), mode, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup, jobs=jobs or None, drift=drift))
+                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs), drift=drift))
 
 
 @task(name="all", default=True,
@@ -49,29 +75,34 @@ def validate(c, schema=None, check=False, drift=False, json=False, quiet=False, 
             "fs_only": "only .env and directories", "db_only": "only databases",
             "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
 def heal_all(c, schema=None, dry_run=False, fs_only=False, db_only=False, json=False, quiet=False,
-             verbose=False, no_backup=False, jobs=0):
+             verbose=False, no_backup=False, jobs=None):
     """Heal files, folders and databases; report unmet dependencies."""
+    _detail(quiet, verbose)
+    if fs_only and db_only:
+        _usage("--fs-only and --db-only exclude each other: give one (or neither, for both)")
     parts = ("env", "fs") if fs_only else ("db",) if db_only else ("env", "fs", "db", "deps")
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     _finish(cli.execute("heal", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup, jobs=jobs or None))
+                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs)))
 
 
 @task(help={**COMMON_HELP, "dry_run": "print every SQL statement that would run; change nothing",
             "restore": "replace a corrupt database with its newest good backup, then heal it",
             "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
 def db(c, schema=None, dry_run=False, restore=False, json=False, quiet=False, verbose=False, no_backup=False,
-       jobs=0):
+       jobs=None):
     """Databases: create missing files, tables, columns and indexes."""
+    _detail(quiet, verbose)
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     parts = ("restore", "db") if restore else ("db",)
     _finish(cli.execute("heal.db", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup, jobs=jobs or None))
+                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs)))
 
 
 @task(help={**COMMON_HELP, "dry_run": "print every file action; change nothing"})
 def fs(c, schema=None, dry_run=False, json=False, quiet=False, verbose=False):
     """.env from its template, missing keys appended, missing directories created."""
+    _detail(quiet, verbose)
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     _finish(cli.execute("heal.fs", _schema(c, schema), mode, ("env", "fs"), as_json=json,
                         quiet=quiet, verbose=verbose))
@@ -82,6 +113,7 @@ def fs(c, schema=None, dry_run=False, json=False, quiet=False, verbose=False):
             "dry_run": "print the install commands; run nothing"})
 def deps(c, schema=None, install=False, node=False, dry_run=False, json=False, quiet=False, verbose=False):
     """Python and Node packages: report what is unmet; install on request."""
+    _detail(quiet, verbose)
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     _finish(cli.execute("heal.deps", _schema(c, schema), mode, ("python", "deps"), as_json=json,
                         quiet=quiet, verbose=verbose, install=install, node=node))
@@ -94,6 +126,7 @@ def up(c, schema=None, yes=False, strict=False, no_start=False, quiet=False, ver
     """Validate, heal, re-validate, then start the app (arguments after -- go to the app)."""
     from selfheal.launcher import up as launch
 
+    _detail(quiet, verbose)
     _finish(cli.guarded(lambda: launch(_schema(c, schema), yes=yes, strict=strict, no_start=no_start,
                                        app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose)))
 
@@ -110,15 +143,26 @@ def _after_double_dash(remainder: str) -> list[str]:
             "out": "write into this schema.json (created, or only this database's entry replaced)",
             "name": "the key under \"databases\" (default: the path relative to the schema's folder)",
             "schema": "the schema.json the entry is for: its folder is what the key is relative to "
-                      "(default: --out's folder, else the current folder)"})
+                      "(default: --out's folder, else $SELFHEAL_SCHEMA's, else the current folder)"})
 def snapshot_task(c, database, out=None, name=None, schema=None):
     """Print (or --out: write) the schema.json entry of an existing database."""
     from selfheal.cli import snapshot
 
-    base = Path(out).absolute().parent if out else Path(schema).absolute().parent if schema else Path.cwd()
+    chosen = out or schema or os.environ.get("SELFHEAL_SCHEMA")
+    base = Path(chosen).expanduser().absolute().parent if chosen else Path.cwd()
     _finish(snapshot(Path(database), Path(out) if out else None, name, base))
+
+
+@task(help={"schema": "where to write schema.json (default: schema.json in the current folder); never overwritten",
+            "json": COMMON_HELP["json"] + " (of the check that follows)"})
+def init(c, schema=None, json=False):
+    """Adopt selfheal in an existing app: write schema.json from what is here, then check against it."""
+    from selfheal.adopt import init as adopt
+
+    target = Path(schema or "schema.json").expanduser().absolute()
+    _finish(cli.guarded(lambda: adopt(target, as_json=json), as_json=json))
 
 
 heal = Collection("heal", heal_all, db, fs, deps)
 schema_ns = Collection("schema", snapshot_task)
-ns = Collection(validate, heal, up, schema_ns)
+ns = Collection(validate, heal, up, schema_ns, init)

@@ -44,7 +44,7 @@ def test_fleet_of_500_heals_in_parallel_and_leaves_bad_files_alone(tmp_path):
     write_schema(tmp_path, {"databases": {"data/tenants/*.db": TENANT}})
     p = invoke(tmp_path, "heal.db", "--jobs", "2", timeout=600)
     assert p.returncode == 1, p.stdout[-2000:]  # the two bad files are errors
-    assert "(500 files)" in p.stdout and "502 files: 500 healed, 2 error" in p.stdout
+    assert "(500 files)" in p.stdout and "checked 502 files: 500 healed, 2 with errors (each listed)" in p.stdout
     assert {name: sha(tenants / name) for name in bad} == bad
     for i in (0, 250, 499):
         db = tenants / f"t{i:04d}.db"
@@ -65,7 +65,8 @@ def test_fleet_sequential_and_parallel_agree_and_nothing_is_created(tmp_path):
     assert p.returncode == 0, p.stdout
     doc = json.loads(p.stdout)
     fleet = {c["target"]: c["message"] for c in doc["checks"] if c["check"] == "db.fleet"}
-    assert fleet == {"data/tenants/*.db": "6 files: 6 healed", "data/other/*.db": "no file matches this pattern yet"}
+    assert fleet == {"data/tenants/*.db": "checked 6 files: 6 healed",
+                     "data/other/*.db": "no file matches this pattern yet"}
     assert not (tmp_path / "data" / "other").exists()
     assert all(columns(tenants / f"t{i:04d}.db", "users")[-1] == "seen_at" for i in range(6))
     again = json.loads(invoke(tmp_path, "heal.db", "--jobs", "3", "--json").stdout)
