@@ -16,7 +16,7 @@ ns.configure({"selfheal": {"root": str(HERE)}})
 def test(c, fast=False):
     """Run the checks CI runs: ruff (style), mypy (types), pytest (tests, then the shared contract checks)."""
     with c.cd(str(HERE)):
-        c.run("python -m ruff check selfheal app tasks.py tests bench", echo=True, pty=False)
+        c.run("python -m ruff check selfheal app tasks.py checks.py tests bench", echo=True, pty=False)
         c.run("python -m mypy", echo=True, pty=False)
         c.run("python -m pytest" + (" -m 'not slow'" if fast else ""), echo=True, pty=False,
               env={"SELFHEAL_HYPOTHESIS": "fast"} if fast else {})

@@ -22,6 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
+FREE_PORT = ""  # set by render(): a port nothing listens on, so the output does not depend on the machine
 MARKER = re.compile(r"<!-- example: ([a-z0-9-]+) -->\n```text\n.*?```\n", re.DOTALL)
 
 
@@ -31,7 +32,7 @@ class Scratch:
     def __init__(self, base: Path, name: str):
         self.root = base / name / "project"
         self.root.mkdir(parents=True)
-        for item in ("schema.json", ".env.example", "requirements.txt"):
+        for item in ("schema.json", ".env.example", "requirements.txt", "checks.py"):
             shutil.copy(REPO / item, self.root / item)
         shutil.copytree(REPO / "app", self.root / "app", ignore=shutil.ignore_patterns("*.db", "__pycache__"))
         self.transcript: list[str] = []
@@ -40,7 +41,7 @@ class Scratch:
         """Run one task and add `$ invoke TASK ARGS` and its (optionally shortened) output."""
         cmd = [sys.executable, "-m", "invoke", "-r", str(REPO), task, *args, "--schema", str(self.root / "schema.json")]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SELFHEAL_", "FORCE_COLOR"))}
-        env.update({"NO_COLOR": "1", "COLUMNS": "200"})
+        env.update({"NO_COLOR": "1", "COLUMNS": "200", "APP_PORT": FREE_PORT})  # the demo's port check passes
         p = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
                            timeout=300)
         lines = (p.stdout + p.stderr).replace(str(self.root), "/path/to/project")
@@ -177,6 +178,12 @@ EXAMPLES: dict[str, Callable[[Scratch], None]] = {
 
 def render() -> dict[str, str]:
     """Every example's block: the transcript of its commands."""
+    import socket
+
+    global FREE_PORT
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        FREE_PORT = str(probe.getsockname()[1])
     out = {}
     with tempfile.TemporaryDirectory(prefix="selfheal-readme-") as tmp:
         for name, example in EXAMPLES.items():

@@ -1,3 +1,19 @@
-"""selfheal: check and safely repair what a Python app needs before it starts."""
+"""selfheal: check and safely repair what a Python app needs before it starts.
+
+Project checks use the public API: `from selfheal import check, Finding, Status`."""
+
+from typing import Any
+
+from .findings import Finding, Status
 
 __version__ = "0.1.0"
+__all__ = ["check", "CheckContext", "Finding", "Status", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """`check` and `CheckContext` load the plugin machinery only when a project uses them."""
+    if name in ("check", "CheckContext"):
+        from . import plugins
+
+        return getattr(plugins, name)
+    raise AttributeError(f"module 'selfheal' has no attribute {name!r}")

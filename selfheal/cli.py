@@ -21,11 +21,13 @@ def resolve_schema(schema: Optional[str], default_dir: Path) -> Path:
 
 def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *,
             as_json: bool = False, quiet: bool = False, verbose: bool = False, backup: bool = True,
-            install: bool = False, node: bool = False, jobs: Optional[int] = None, drift: bool = False) -> int:
+            install: bool = False, node: bool = False, jobs: Optional[int] = None, drift: bool = False,
+            only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> int:
     """Run, print the report (text or JSON), return 0 / 1 / 2; never lets a traceback out."""
 
     def work() -> int:
-        report = run(schema_path, mode, tuple(parts), backup=backup, install=install, node=node, jobs=jobs)
+        report = run(schema_path, mode, tuple(parts), backup=backup, install=install, node=node, jobs=jobs,
+                     only=only, skip=skip)
         if drift and report.project is not None:
             from .drift import project_drift
 
@@ -34,6 +36,11 @@ def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = AL
         return report.exit_code
 
     return guarded(work, as_json=as_json)
+
+
+def tokens(value: Optional[str]) -> tuple[str, ...]:
+    """--only / --skip: comma-separated parts or check ids."""
+    return tuple(t.strip() for t in (value or "").split(",") if t.strip())
 
 
 def guarded(work: Callable[[], int], as_json: bool = False) -> int:

@@ -117,7 +117,16 @@ def cache_key(conn: sqlite3.Connection, path: Path, desired: Database) -> str:
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     st = path.stat()
     declared = hashlib.sha256(repr(desired).encode("utf-8")).hexdigest()[:32]
-    return f"{version}:{st.st_dev}:{st.st_ino}:{declared}"
+    key = f"{version}:{st.st_dev}:{st.st_ino}:{declared}"
+    if any(t.rows for t in desired.tables):
+        # seed rows live in the data, which schema_version does not track: any write invalidates
+        for file in (path, Path(str(path) + "-wal")):
+            try:
+                fst = file.stat()
+                key += f":{fst.st_mtime_ns}:{fst.st_size}"
+            except OSError:
+                key += ":-"
+    return key
 
 
 def cached_check(ctx: RunContext, desired: Database, path: Path, label: str) -> Optional[list[Finding]]:

@@ -25,7 +25,17 @@ from .dbfile import (
 from .findings import Finding, Status, command, plural
 from .lock import ProjectLocked, failure
 from .model import Database, fold
-from .ops import AddColumn, AddColumnsInBulk, CreateTable, Op, RebuildTable, op_table, op_target, op_targets
+from .ops import (
+    AddColumn,
+    AddColumnsInBulk,
+    CreateTable,
+    InsertRows,
+    Op,
+    RebuildTable,
+    op_table,
+    op_target,
+    op_targets,
+)
 from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
 from .sql import quote_ident, quote_literal
 
@@ -150,7 +160,14 @@ def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
         if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(parent)} WHERE {quote_ident(column)} = "
                         f"{value})").fetchone()[0]
     )
-    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=parent_rows)
+    seed_rows = {}
+    for table, key_cols, key, readable in needed.seeds:
+        where = " AND ".join(f"{quote_ident(c)} IS ?" for c in key_cols)
+        selected = ", ".join(map(quote_ident, readable)) or "1"
+        row = conn.execute(f"SELECT {selected} FROM {quote_ident(table)} WHERE {where}", key).fetchone()
+        if row is not None:
+            seed_rows[(fold(table), key)] = {fold(c): v for c, v in zip(readable, row, strict=False)}
+    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=parent_rows, seed_rows=seed_rows)
 
 
 def _corrupt(label: str, problem: str) -> Finding:
@@ -190,6 +207,8 @@ def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
                     message = f"added column {op.new_columns[i].name} (table rebuilt: rows, indexes and triggers kept)"
                 elif isinstance(op, AddColumnsInBulk):
                     message = f"added column {target.rsplit('.', 1)[-1]} (one schema update for {len(targets)} columns)"
+                elif isinstance(op, InsertRows):
+                    message = "inserted seed row"
                 out.append(Finding(op.check, target, Status.HEALED, message, action=step))
             else:
                 out.append(Finding(op.check, target, Status.ERROR, _would(op),
@@ -198,12 +217,14 @@ def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
 
 
 def _kind(op: Op) -> str:
-    return "rebuild" if isinstance(op, RebuildTable) else "schema update"
+    return "rebuild" if isinstance(op, RebuildTable) else "inserts" if isinstance(op, InsertRows) else "schema update"
 
 
 def _would(op: Op) -> str:
     if isinstance(op, CreateTable):
         return "table is missing (heal would create it)"
+    if isinstance(op, InsertRows):
+        return "seed row is missing (heal would insert it)"
     if isinstance(op, (AddColumn, AddColumnsInBulk, RebuildTable)):
         how = " by rebuilding the table" if isinstance(op, RebuildTable) else ""
         return f"column is missing (heal would add it{how})"

@@ -46,6 +46,7 @@ class Finding:
     action: str = ""
     notable: bool = False  # an ok finding worth showing by default (e.g. an undeclared table)
     group: str = ""  # the glob pattern of a fleet member: the text report folds a fleet's alike findings
+    silenced: bool = False  # settings.silence matched it: reported, never counted, never changes the exit code
 
     def to_json(self) -> dict[str, Any]:
         """The finding as a JSON-ready dict (empty hint/action left out)."""
@@ -55,6 +56,8 @@ class Finding:
             doc["hint"] = self.hint
         if self.action:
             doc["action"] = self.action
+        if self.silenced:
+            doc["silenced"] = True
         return doc
 
 
@@ -62,13 +65,14 @@ def summarize(findings: Iterable[Finding]) -> dict[str, int]:
     """Count findings per status."""
     counts = {status.value: 0 for status in Status}
     for finding in findings:
-        counts[finding.status.value] += 1
+        if not finding.silenced:
+            counts[finding.status.value] += 1
     return counts
 
 
 def exit_code(findings: Iterable[Finding]) -> int:
     """0 when all is well, 1 when an error remains, 2 for warnings only."""
-    statuses = {finding.status for finding in findings}
+    statuses = {finding.status for finding in findings if not finding.silenced}
     if Status.ERROR in statuses:
         return 1
     if Status.WARNING in statuses:
@@ -79,3 +83,32 @@ def exit_code(findings: Iterable[Finding]) -> int:
 def overall_status(code: int) -> str:
     """The report's one-word status for an exit code."""
     return {0: "ok", 1: "error", 2: "warning"}[code]
+
+
+BUILT_IN_PARTS = ("python", "env", "fs", "db", "deps")
+ALWAYS_SHOWN = ("schema", "internal", "audit")
+
+
+def part_of(check_id: str) -> str:
+    """The part a check id belongs to: a built-in part, or "checks" for project checks ("" for the run's own)."""
+    if check_id in ALWAYS_SHOWN:
+        return ""
+    head = check_id.split(".", 1)[0]
+    return head if head in BUILT_IN_PARTS else "checks"
+
+
+def matches(check_id: str, token: str) -> bool:
+    """True when --only/--skip's token names this check: its part, its id, or a dotted prefix of it."""
+    return check_id == token or check_id.startswith(token + ".") or part_of(check_id) == token
+
+
+def silence(findings: list[Finding], rules: tuple[str, ...]) -> list[Finding]:
+    """Mark the findings settings.silence names, by `check` or `check:target`."""
+    if not rules:
+        return findings
+    from dataclasses import replace
+
+    def hit(f: Finding) -> bool:
+        return any(rule == f.check or rule == f"{f.check}:{f.target}" for rule in rules)
+
+    return [replace(f, silenced=True) if f.status is not Status.OK and hit(f) else f for f in findings]

@@ -22,9 +22,10 @@ def say(message: str) -> None:
 
 
 def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: bool = False,
-       app_args: Sequence[str] = (), quiet: bool = False, verbose: bool = False) -> int:
+       app_args: Sequence[str] = (), quiet: bool = False, verbose: bool = False, only: tuple[str, ...] = (),
+       skip: tuple[str, ...] = ()) -> int:
     """The whole start-up flow; returns 1 when it stops on errors, else the app's exit code."""
-    report = run(schema_path, Mode.HEAL, ALL_PARTS)
+    report = run(schema_path, Mode.HEAL, ALL_PARTS, only=only, skip=skip)
     show(report, "up: validate", Mode.HEAL, as_json=False, quiet=quiet, verbose=verbose)
     if report.exit_code == 1 and any(f.hint == LOCK_HINT for f in report.findings):
         say("not starting the app: another selfheal run holds the project lock (waited once, see above)")
@@ -32,7 +33,7 @@ def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: 
     if report.exit_code == 1:
         # validate already healed what heal would: this pass re-checks, and retries what a lock got in the way of
         say("errors remain after validation; healing and validating again")
-        report = run(schema_path, Mode.HEAL, ALL_PARTS)
+        report = run(schema_path, Mode.HEAL, ALL_PARTS, only=only, skip=skip)
         show(report, "up: re-validate", Mode.HEAL, as_json=False, quiet=True, verbose=False)
         if report.exit_code == 1:
             say("not starting the app: the errors above need a person (each says what to do)")

@@ -61,6 +61,7 @@ class Table:
     sql: str = ""
     triggers: tuple[str, ...] = ()
     without_rowid: bool = False
+    rows: tuple[tuple[tuple[str, Literal], ...], ...] = ()  # declared seed rows: (column, value) pairs each
 
     @cached_property
     def _by_name(self) -> dict[str, Column]:
@@ -126,6 +127,8 @@ class Project:
     backups_keep: int = 5
     lock_timeout: float = 10.0
     max_file_bytes: int = 1024 * 1024  # .env, its template and requirements files: larger is refused unread
+    checks: tuple[str, ...] = ()  # project check sources: .py files relative to root, or module names
+    silence: tuple[str, ...] = ()  # `check` or `check:target` of findings that never change the exit code
 
     @property
     def state_dir(self) -> Path:

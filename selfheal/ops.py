@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 from . import sql
 from .findings import plural
-from .model import Column, Index, Table
+from .model import Column, Index, Literal, Table
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,32 @@ class AddColumnsInBulk:
         return f"added {plural(count, 'column')} to {plural(len(self.tables), 'table')} in one schema update"
 
 
-Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex]
+@dataclass(frozen=True)
+class InsertRows:
+    """Insert declared seed rows that are missing (matched by primary key); never updates or deletes."""
+
+    table: str
+    primary_key: tuple[str, ...]
+    rows: tuple[tuple[tuple[str, Literal], ...], ...]
+
+    check = "db.row"
+
+    def statements(self) -> list[str]:
+        """One INSERT per row, every value a literal."""
+        return [f"INSERT INTO {sql.quote_ident(self.table)} ({', '.join(sql.quote_ident(c) for c, _ in row)}) "
+                f"VALUES ({', '.join(sql.quote_literal(v) for _, v in row)})" for row in self.rows]
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return f"inserted {plural(len(self.rows), 'seed row')}"
+
+    def row_key(self, row: tuple[tuple[str, Literal], ...]) -> str:
+        """A row's primary key as shown in targets: TABLE[code=USD]."""
+        values = dict(row)
+        return ",".join(f"{c}={values.get(c)}" for c in self.primary_key)
+
+
+Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex, InsertRows]
 
 
 def op_table(op: Op) -> str:
@@ -155,6 +180,8 @@ def op_targets(db_label: str, op: Op) -> list[str]:
         return [f"{db_label}:{op.table.name}.{c.name}" for c in op.new_columns]
     if isinstance(op, AddColumnsInBulk):
         return [f"{db_label}:{t.name}.{c.name}" for t, cols in op.tables for c in cols]
+    if isinstance(op, InsertRows):
+        return [f"{db_label}:{op.table}[{op.row_key(row)}]" for row in op.rows]
     return [op_target(db_label, op)]
 
 
@@ -168,4 +195,6 @@ def op_target(db_label: str, op: Op) -> str:
         return f"{db_label}:{op.table.name}." + ",".join(c.name for c in op.new_columns)
     if isinstance(op, AddColumnsInBulk):
         return f"{db_label}:" + ",".join(t.name for t, _ in op.tables)
+    if isinstance(op, InsertRows):
+        return f"{db_label}:{op.table}[" + ";".join(op.row_key(r) for r in op.rows) + "]"
     return f"{db_label}:{op.table}#{op.name}"

@@ -8,8 +8,8 @@ from typing import Optional
 from . import sql
 from .compare import column_differences, find_index
 from .findings import Finding, Status
-from .model import Column, Database, Default, Index, Table, fold
-from .ops import AddColumn, AddColumnsInBulk, CreateIndex, CreateTable, Op, RebuildTable
+from .model import Column, Database, Default, Index, Literal, Table, fold
+from .ops import AddColumn, AddColumnsInBulk, CreateIndex, CreateTable, InsertRows, Op, RebuildTable
 
 BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
 
@@ -25,6 +25,8 @@ class Facts:
     clashes: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
     # (folded parent table, folded parent column, default SQL) whose value exists in the parent
     parent_rows: frozenset[tuple[str, str, str]] = frozenset()
+    # seed rows found: (folded table, key values) -> the live values of the row's columns (absent: not there)
+    seed_rows: dict[tuple[str, tuple[Literal, ...]], dict[str, Literal]] = field(default_factory=dict)
 
 
 ParentValue = tuple[str, str, str]  # (parent table, parent column, the SQL of a value)
@@ -37,6 +39,8 @@ class FactsNeeded:
     emptiness: tuple[str, ...] = ()
     uniqueness: tuple[tuple[str, tuple[str, ...]], ...] = ()
     parent_values: tuple[ParentValue, ...] = ()
+    # (live table, key columns, key values, live columns to read) for each declared seed row
+    seeds: tuple[tuple[str, tuple[str, ...], tuple[Literal, ...], tuple[str, ...]], ...] = ()
 
 
 def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
@@ -44,6 +48,7 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
     if actual is None:
         return FactsNeeded()
     emptiness, uniqueness, parents = [], [], []
+    seeds: list[tuple[str, tuple[str, ...], tuple[Literal, ...], tuple[str, ...]]] = []
     for table in desired.tables:
         live = actual.table(table.name)
         if live is None:
@@ -60,7 +65,13 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
             key = _clash_key(table, live, index)
             if key is not None:
                 uniqueness.append(key)
-    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents))
+        if table.rows and all(live.column(c) for c in table.primary_key):
+            key_cols = tuple(live.column(c).name for c in table.primary_key)  # type: ignore[union-attr]
+            for row in table.rows:
+                values = dict(row)
+                readable = tuple(live.column(c).name for c, _ in row if live.column(c))  # type: ignore[union-attr]
+                seeds.append((live.name, key_cols, tuple(values[c] for c in table.primary_key), readable))
+    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents), tuple(seeds))
 
 
 def _shared_default(column: Column) -> Optional[str]:
@@ -132,15 +143,20 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
     taken = set(live_names) | {fold(t.name) for t in desired.tables}
     taken.update(fold(i.name) for t in desired.tables for i in t.indexes if i.name)
     keys = _live_parent_keys(actual)
+    seeds: list[Op] = []
     for table in desired.tables:
         live = actual.table(table.name) if actual else None
         if live is None:
             result.ops.append(CreateTable(table))
             _plan_indexes(table, None, facts, label, taken, live_names, result)
+            if table.rows:
+                seeds.append(InsertRows(table.name, table.primary_key, table.rows))
         else:
             added = _plan_columns(table, live, facts, label, taken, keys, result)
             _plan_indexes(table, live, facts, label, taken, live_names, result, added)
+            seeds.extend(_plan_rows(table, live, added, facts, label, result))
     _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
+    result.ops.extend(seeds)  # rows go in last, once every table and column they need exists
     for live in live_tables:
         if desired.table(live.name) is None:
             result.findings.append(Finding("db.table", f"{label}:{live.name}", Status.OK,
@@ -266,6 +282,42 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
             f"primary key is ({', '.join(live.primary_key)}), declared ({', '.join(table.primary_key)})",
             hint="selfheal never changes a primary key: migrate by hand or update schema.json"))
     return {fold(c.name) for c in rebuild + alter}
+
+
+def _plan_rows(table: Table, live: Table, added: set[str], facts: Facts, label: str, result: Plan) -> list[Op]:
+    """Seed rows: the missing ones inserted (when every column they name will exist); differing ones a warning."""
+    if not table.rows:
+        return []
+    missing = []
+    for row in table.rows:
+        values = dict(row)
+        key = tuple(values[c] for c in table.primary_key)
+        shown = ",".join(f"{c}={v}" for c, v in zip(table.primary_key, key, strict=True))
+        target = f"{label}:{live.name}[{shown}]"
+        found = facts.seed_rows.get((fold(live.name), key))
+        if found is None:
+            absent = [c for c, _ in row if live.column(c) is None and fold(c) not in added]
+            if absent:
+                result.findings.append(Finding("db.row", target, Status.ERROR,
+                                               f"seed row cannot be inserted: column {', '.join(absent)} is missing",
+                                               hint="resolve the column's error first, then heal again"))
+            else:
+                missing.append(row)
+            continue
+        differing = [(c, v, found.get(fold(c))) for c, v in row if fold(c) in found
+                     and not _same_value(v, found[fold(c)])]
+        if differing:
+            text = "; ".join(f"{c} is {have!r}, declared {want!r}" for c, want, have in differing)
+            result.findings.append(Finding("db.row", target, Status.WARNING, f"seed row differs: {text}",
+                                           hint="selfheal never updates rows: change it by hand or update "
+                                                "schema.json"))
+    return [InsertRows(live.name, table.primary_key, tuple(missing))] if missing else []
+
+
+def _same_value(declared: Literal, live: Literal) -> bool:
+    """Compare a JSON value with what SQLite returned (true is 1; 5 in a TEXT column is '5')."""
+    want = int(declared) if isinstance(declared, bool) else declared
+    return want == live or (want is not None and live is not None and str(want) == str(live))
 
 
 def _rowid_is_a_column(live: Table) -> bool:

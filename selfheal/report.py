@@ -35,6 +35,8 @@ def visible(findings: list[Finding], quiet: bool, verbose: bool) -> list[Finding
     """What a level of detail shows: problems always, healed by default, every ok with --verbose.
 
     Without --verbose, alike findings of a fleet's files fold into one line per outcome."""
+    if not verbose:
+        findings = [f for f in findings if not f.silenced]  # silenced: in --verbose and --json only
     if verbose:
         shown = list(findings)
     elif quiet:
@@ -71,7 +73,7 @@ def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool 
     for finding in visible(report.findings, quiet, verbose):
         lines.append([(f"{MARKS[finding.status]} {finding.status.value:<8}", STYLES[finding.status]),
                       (f" {finding.check:<12} ", "dim"), (printable(finding.target), "bold"),
-                      (f"  {printable(finding.message)}", "")])
+                      (f"  {printable(finding.message)}" + (" (silenced)" if finding.silenced else ""), "")])
         if finding.hint and finding.status in (Status.WARNING, Status.ERROR):
             lines.append([(f"    → {printable(finding.hint)}", "italic")])
         if show_actions and finding.action:

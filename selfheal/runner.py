@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .context import Mode, RunContext
-from .findings import Finding, Status, exit_code, overall_status, summarize
+from .findings import Finding, Status, exit_code, matches, overall_status, silence, summarize
 from .model import Project
 from .schemafile import SchemaError
 
-ALL_PARTS = ("python", "env", "fs", "db", "deps")
+ALL_PARTS = ("python", "env", "fs", "db", "deps", "checks")
 
 
 @dataclass
@@ -57,8 +57,20 @@ def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Pro
         ]
 
 
+def selected(parts: Iterable[str], only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The parts --only / --skip leave to run (a token is a part, a check id, or a dotted prefix of one)."""
+    def wanted(part: str, token: str) -> bool:
+        owner = "db" if part == "restore" else part
+        return token == owner or token.split(".", 1)[0] == owner or (
+            owner == "checks" and token.split(".", 1)[0] not in ALL_PARTS)
+
+    chosen = [p for p in parts if not only or any(wanted(p, t) for t in only)]
+    return tuple(p for p in chosen if p not in skip and not (p == "restore" and "db" in skip))
+
+
 def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, backup: bool = True,
-        install: bool = False, node: bool = False, jobs: Optional[int] = None) -> Report:
+        install: bool = False, node: bool = False, jobs: Optional[int] = None, only: tuple[str, ...] = (),
+        skip: tuple[str, ...] = ()) -> Report:
     """Run the selected checks of the project described by schema_path."""
     project, problems = load_project(schema_path, remember=mode is Mode.HEAL)
     if project is None:
@@ -66,10 +78,16 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
     ctx = RunContext(project, mode, backup=backup, jobs=jobs or os.cpu_count() or 1)
     findings: list[Finding] = []
     try:
-        for part in parts:
+        for part in selected(parts, only, skip):
             findings.extend(_CHECKS[part](ctx, install=install, node=node))
     finally:
         ctx.close()
+    if only:
+        findings = [f for f in findings if not f.check or f.check in ("schema", "internal", "audit", "checks")
+                    or any(matches(f.check, t) for t in only)]
+    if skip:
+        findings = [f for f in findings if not any(matches(f.check, t) for t in skip)]
+    findings = silence(findings, project.silence)
     report = Report(findings, project)
     if mode is Mode.HEAL and project.state_dir.exists():
         counts = summarize(findings)
@@ -131,6 +149,31 @@ def _restore(ctx: RunContext, **_: Any) -> list[Finding]:
     return restore_corrupt(ctx)
 
 
+def _project_checks(ctx: RunContext, **_: Any) -> list[Finding]:
+    """Checks the project declares (schema.json "checks") and installed plugins register."""
+    from .plugins import load_declared, load_entry_points, registered, run_checks
+
+    modules: set[str] = set()
+    problems = load_declared(ctx.project.root, ctx.project.checks, modules) if ctx.project.checks else []
+    problems += load_entry_points(ctx, modules)
+    checks = registered(modules)
+    if not checks:
+        return problems
+    return problems + run_checks(ctx, checks, _env_values(ctx))
+
+
+def _env_values(ctx: RunContext) -> dict[str, Optional[str]]:
+    """The project's .env as parsed (empty when there is none or it cannot be read)."""
+    if ctx.project.env is None:
+        return {}
+    from .envfile import parse
+
+    try:
+        return parse(ctx.project.root / ctx.project.env.file, ctx.project.max_file_bytes).values()
+    except OSError:
+        return {}
+
+
 def _deps(ctx: RunContext, install: bool = False, node: bool = False, **_: Any) -> list[Finding]:
     from .deps import check_dependencies
 
@@ -139,4 +182,5 @@ def _deps(ctx: RunContext, install: bool = False, node: bool = False, **_: Any) 
 
 _CHECKS: dict[str, Callable[..., list[Finding]]] = {
     "python": _python, "env": _env, "fs": _fs, "restore": _restore, "db": _databases, "deps": _deps,
+    "checks": _project_checks,
 }

@@ -266,6 +266,11 @@ class _Builder:
                 self.inside_root(env[key], ["env", key])
         for i, requirement in enumerate(doc.get("requirements", [])):
             self.inside_root(requirement, ["requirements", i])
+        for i, source in enumerate(doc.get("checks", [])):
+            if source.endswith(".py"):
+                self.inside_root(source, ["checks", i])
+            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", source):
+                self.problem(["checks", i], f"{json.dumps(source)} is neither a .py file nor a module name")
         if "node" in doc and "dir" in doc["node"]:
             self.inside_root(doc["node"]["dir"], ["node", "dir"], allow_root=True)
         return Project(
@@ -292,6 +297,8 @@ class _Builder:
             backups_keep=int(settings.get("backups_keep", 5)),
             lock_timeout=float(settings.get("lock_timeout", 10)),
             max_file_bytes=int(settings.get("max_file_bytes", 1024 * 1024)),
+            checks=tuple(doc.get("checks", ())),
+            silence=tuple(settings.get("silence", ())),
         )
 
     def inside_root(self, rel: str, parts: list[PathPart], allow_root: bool = False) -> bool:
@@ -392,7 +399,21 @@ class _Builder:
                 self.reserved(spec["name"], parts + ["indexes", i, "name"], "index")
             indexes.append(Index(columns=tuple(declared.get(fold(c), c) for c in cols),
                                  unique=bool(spec.get("unique", False)), name=spec.get("name")))
-        return Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes))
+        rows = []
+        for i, row in enumerate(body.get("rows", [])):
+            unknown = [c for c in row if fold(c) not in declared]
+            for col in unknown:
+                self.problem(parts + ["rows", i], f"seed row column {json.dumps(col)} is not declared")
+            if not primary_key:
+                self.problem(parts + ["rows"], "seed rows need a primary key to be matched by (declare one)")
+                break
+            absent = [c for c in primary_key if fold(c) not in {fold(k) for k in row}]
+            if absent:
+                self.problem(parts + ["rows", i], f"seed row lacks primary key column {', '.join(absent)}")
+            if not unknown and not absent:
+                rows.append(tuple((declared[fold(c)], v) for c, v in row.items()))
+        return Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
+                     rows=tuple(rows))
 
     def column(self, name: str, spec: Union[str, dict[str, Any]], parts: list[PathPart]) -> Column:
         if isinstance(spec, str):

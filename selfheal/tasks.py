@@ -21,6 +21,8 @@ COMMON_HELP = {
     "verbose": "show every check, including the ones that passed",
 }
 JOBS_HELP = "worker processes for database fleets (globs); default: the number of CPUs"
+SELECT_HELP = {"only": "run only these parts or check ids, comma-separated (db,env,fs,deps,python,checks,app.port)",
+               "skip": "skip these parts or check ids, comma-separated"}
 
 
 def _schema(c: Context, schema: Optional[str]) -> Path:
@@ -60,30 +62,32 @@ def _detail(quiet: bool, verbose: bool) -> None:
 @task(help={**COMMON_HELP, "check": "read-only: change nothing, report what healing would do",
             "dry_run": "read-only like --check, and print every SQL statement and file action healing would run",
             "drift": "read-only: also show declared vs actual, side by side, for everything that differs",
-            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
+            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP, **SELECT_HELP})
 def validate(c, schema=None, check=False, dry_run=False, drift=False, json=False, quiet=False, verbose=False,
-             no_backup=False, jobs=None):
+             no_backup=False, jobs=None, only=None, skip=None):
     """Check everything the app needs; heal what is safe on the way (--check, --dry-run, --drift: read-only)."""
     _detail(quiet, verbose)
     mode = Mode.DRY_RUN if dry_run else Mode.CHECK if check or drift else Mode.HEAL
     _finish(cli.execute("validate", _schema(c, schema), mode, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs), drift=drift))
+                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs), drift=drift,
+                        only=cli.tokens(only), skip=cli.tokens(skip)))
 
 
 @task(name="all", default=True,
       help={**COMMON_HELP, "dry_run": "print every SQL statement and file action; change nothing",
             "fs_only": "only .env and directories", "db_only": "only databases",
-            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP})
+            "no_backup": "do not back up databases before changing them", "jobs": JOBS_HELP, **SELECT_HELP})
 def heal_all(c, schema=None, dry_run=False, fs_only=False, db_only=False, json=False, quiet=False,
-             verbose=False, no_backup=False, jobs=None):
+             verbose=False, no_backup=False, jobs=None, only=None, skip=None):
     """Heal files, folders and databases; report unmet dependencies."""
     _detail(quiet, verbose)
     if fs_only and db_only:
         _usage("--fs-only and --db-only exclude each other: give one (or neither, for both)")
-    parts = ("env", "fs") if fs_only else ("db",) if db_only else ("env", "fs", "db", "deps")
+    parts = ("env", "fs") if fs_only else ("db",) if db_only else ("env", "fs", "db", "deps", "checks")
     mode = Mode.DRY_RUN if dry_run else Mode.HEAL
     _finish(cli.execute("heal", _schema(c, schema), mode, parts, as_json=json, quiet=quiet,
-                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs)))
+                        verbose=verbose, backup=not no_backup, jobs=_jobs(jobs), only=cli.tokens(only),
+                        skip=cli.tokens(skip)))
 
 
 @task(help={**COMMON_HELP, "dry_run": "print every SQL statement that would run; change nothing",
@@ -121,14 +125,15 @@ def deps(c, schema=None, install=False, node=False, dry_run=False, json=False, q
 
 @task(help={"schema": COMMON_HELP["schema"], "quiet": COMMON_HELP["quiet"], "verbose": COMMON_HELP["verbose"],
             "yes": "continue on warnings without asking", "strict": "treat warnings as errors",
-            "no_start": "stop after the checks; do not start the app"})
-def up(c, schema=None, yes=False, strict=False, no_start=False, quiet=False, verbose=False):
+            "no_start": "stop after the checks; do not start the app", **SELECT_HELP})
+def up(c, schema=None, yes=False, strict=False, no_start=False, quiet=False, verbose=False, only=None, skip=None):
     """Validate, heal, re-validate, then start the app (arguments after -- go to the app)."""
     from selfheal.launcher import up as launch
 
     _detail(quiet, verbose)
     _finish(cli.guarded(lambda: launch(_schema(c, schema), yes=yes, strict=strict, no_start=no_start,
-                                       app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose)))
+                                       app_args=_after_double_dash(c.remainder), quiet=quiet, verbose=verbose,
+                                       only=cli.tokens(only), skip=cli.tokens(skip))))
 
 
 def _after_double_dash(remainder: str) -> list[str]:

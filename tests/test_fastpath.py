@@ -17,7 +17,7 @@ HEAVY = ("jsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfhea
 
 @pytest.fixture
 def demo(tmp_path):
-    for name in ("schema.json", ".env.example", "requirements.txt"):
+    for name in ("schema.json", ".env.example", "requirements.txt", "checks.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / ".env").write_text("PRICING_API_KEY=real\nMARKET_DATA_API_KEY=real\n")
     assert invoke(tmp_path, "validate").returncode == 0

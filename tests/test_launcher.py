@@ -135,7 +135,7 @@ def fetch(url):
 
 
 def test_demo_up_heals_a_fresh_copy_and_serves_health(tmp_path):
-    for name in ("schema.json", ".env.example", "requirements.txt"):
+    for name in ("schema.json", ".env.example", "requirements.txt", "checks.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("*.db", "__pycache__"))
     port = free_port()

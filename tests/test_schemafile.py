@@ -27,7 +27,9 @@ def test_demo_schema_loads():
     assert [d.path for d in project.databases] == ["app/data.db", "data/auth.db", "data/chat.db", "data/market.db"]
     tables = {t.name for d in project.databases for t in d.tables}
     assert {"product_catalog", "market_ticks", "price_proposals", "ingestion_jobs", "users", "session_tokens",
-            "threads", "messages", "summaries", "market_data", "pricing_list"} == tables
+            "threads", "messages", "summaries", "market_data", "pricing_list", "currencies"} == tables
+    assert project.checks == ("checks.py",)
+    assert [dict(r)["code"] for r in project.databases[0].table("currencies").rows] == ["USD", "EUR", "GBP", "JPY"]
     catalog = project.databases[0].table("product_catalog")
     assert catalog.column("updated_at") and catalog.column("source_url")
     users = project.databases[1].table("users")

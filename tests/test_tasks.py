@@ -11,7 +11,7 @@ from .helpers import ROOT, columns, invoke, rows, tree_digest, write_schema
 @pytest.fixture
 def demo(tmp_path):
     """A copy of the demo project: schema.json and .env.example, nothing else."""
-    for name in ("schema.json", ".env.example", "requirements.txt"):
+    for name in ("schema.json", ".env.example", "requirements.txt", "checks.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
