@@ -230,7 +230,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp)
-        for name in ("schema.json", ".env.example", "requirements.txt"):
+        for name in ("schema.json", ".env.example", "requirements.txt", "checks.py"):
             shutil.copy(REPO / name, demo / name)
         task(demo, "validate", check=True)()
         task(demo, "validate", check=True)()  # second run remembers the clean results

@@ -33,6 +33,7 @@ from .ops import (
     Op,
     RebuildTable,
     op_table,
+    op_tables,
     op_target,
     op_targets,
 )
@@ -242,7 +243,7 @@ def _report(desired: Database, label: str, the_plan: Plan, healed: bool,
                            hint=f"run {command('heal.db')} to create it", action="create file"))
     else:
         out.append(Finding("db.file", label, Status.OK, "present and readable"))
-    changed_tables = {fold(op_table(op)) for op in the_plan.ops}
+    changed_tables = {fold(name) for op in the_plan.ops for name in op_tables(op)}
     for table in desired.tables:
         if fold(table.name) not in changed_tables:
             out.append(Finding("db.table", f"{label}:{table.name}", Status.OK,
@@ -403,7 +404,7 @@ def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op
         raise HealFailed("the database still differs after healing: " + ", ".join(
             op_target(label, op) for op in leftover.ops))
     _reindex_changed_meaning(conn, after, ops)
-    for table in sorted({op_table(op) for op in ops if not isinstance(op, CreateTable)} | _bulk_tables(ops)):
+    for table in sorted({name for op in ops if not isinstance(op, CreateTable) for name in op_tables(op)}):
         problem = conn.execute(f"PRAGMA integrity_check({quote_literal(table)})").fetchone()[0]
         if problem != "ok":
             raise HealFailed(f"integrity_check of {table} failed after the change: {problem}")
@@ -411,10 +412,6 @@ def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op
     if problem:
         raise HealFailed(f"quick_check failed after the change: {problem}")
     conn.execute("COMMIT")
-
-
-def _bulk_tables(ops: list[Op]) -> set[str]:
-    return {t.name for op in ops if isinstance(op, AddColumnsInBulk) for t, _ in op.tables}
 
 
 def _reindex_changed_meaning(conn: sqlite3.Connection, after: Database, ops: list[Op]) -> None:

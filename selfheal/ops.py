@@ -10,15 +10,31 @@ from .findings import plural
 from .model import Column, Index, Literal, Table
 
 
+class Rendered:
+    """statements() renders an operation's SQL once: the heal, its audit lines and its report share it."""
+
+    def render(self) -> list[str]:
+        """The SQL, rendered anew."""
+        raise NotImplementedError
+
+    def statements(self) -> list[str]:
+        """SQL that performs the operation."""
+        cached: list[str] | None = self.__dict__.get("_statements")
+        if cached is None:
+            cached = self.render()
+            object.__setattr__(self, "_statements", cached)  # a frozen dataclass: set around __setattr__
+        return cached
+
+
 @dataclass(frozen=True)
-class CreateTable:
+class CreateTable(Rendered):
     """Create a declared table that does not exist."""
 
     table: Table
 
     check = "db.table"
 
-    def statements(self) -> list[str]:
+    def render(self) -> list[str]:
         """SQL that performs the operation."""
         return [sql.create_table(self.table)]
 
@@ -28,7 +44,7 @@ class CreateTable:
 
 
 @dataclass(frozen=True)
-class AddColumn:
+class AddColumn(Rendered):
     """Add a column with ALTER TABLE ADD COLUMN."""
 
     table: str
@@ -36,7 +52,7 @@ class AddColumn:
 
     check = "db.column"
 
-    def statements(self) -> list[str]:
+    def render(self) -> list[str]:
         """SQL that performs the operation."""
         return [sql.add_column(self.table, self.column)]
 
@@ -46,7 +62,7 @@ class AddColumn:
 
 
 @dataclass(frozen=True)
-class RebuildTable:
+class RebuildTable(Rendered):
     """Add columns ALTER TABLE cannot add, by rebuilding the table with every row, index and trigger."""
 
     table: Table  # the live table (its SQL, indexes and triggers are recreated verbatim)
@@ -57,7 +73,7 @@ class RebuildTable:
 
     check = "db.column"
 
-    def statements(self) -> list[str]:
+    def render(self) -> list[str]:
         """The rebuild: rename aside, create with the new columns, copy, drop, recreate."""
         name, old = sql.quote_ident(self.table.name), sql.quote_ident(self.temp_name)
         new_defs = [sql.column_def(c, inline_pk=c.name == self.inline_pk) for c in self.new_columns]
@@ -89,7 +105,7 @@ class RebuildTable:
 
 
 @dataclass(frozen=True)
-class CreateIndex:
+class CreateIndex(Rendered):
     """Create a declared index that is missing."""
 
     table: str
@@ -98,7 +114,7 @@ class CreateIndex:
 
     check = "db.index"
 
-    def statements(self) -> list[str]:
+    def render(self) -> list[str]:
         """SQL that performs the operation."""
         return [sql.create_index(self.table, self.index, self.name)]
 
@@ -109,7 +125,7 @@ class CreateIndex:
 
 
 @dataclass(frozen=True)
-class AddColumnsInBulk:
+class AddColumnsInBulk(Rendered):
     """Many ADD COLUMNs in one schema update: each table's definition is rewritten as ALTER TABLE would.
 
     SQLite re-reads the whole schema after every ALTER, so N additions in a file of N tables cost
@@ -122,7 +138,7 @@ class AddColumnsInBulk:
 
     check = "db.column"
 
-    def statements(self) -> list[str]:
+    def render(self) -> list[str]:
         """The rewrite; the schema_version bump is computed when it runs."""
         out = ["PRAGMA writable_schema = ON"]
         for live, columns in self.tables:
@@ -140,7 +156,7 @@ class AddColumnsInBulk:
 
 
 @dataclass(frozen=True)
-class InsertRows:
+class InsertRows(Rendered):
     """Insert declared seed rows that are missing (matched by primary key); never updates or deletes."""
 
     table: str
@@ -149,7 +165,7 @@ class InsertRows:
 
     check = "db.row"
 
-    def statements(self) -> list[str]:
+    def render(self) -> list[str]:
         """One INSERT per row, every value a literal."""
         return [f"INSERT INTO {sql.quote_ident(self.table)} ({', '.join(sql.quote_ident(c) for c, _ in row)}) "
                 f"VALUES ({', '.join(sql.quote_literal(v) for _, v in row)})" for row in self.rows]
@@ -172,6 +188,13 @@ def op_table(op: Op) -> str:
     if isinstance(op, AddColumnsInBulk):
         return op.tables[0][0].name
     return op.table.name if isinstance(op, (CreateTable, RebuildTable)) else op.table
+
+
+def op_tables(op: Op) -> list[str]:
+    """Every table an operation changes (all of them for a bulk operation)."""
+    if isinstance(op, AddColumnsInBulk):
+        return [t.name for t, _ in op.tables]
+    return [op_table(op)]
 
 
 def op_targets(db_label: str, op: Op) -> list[str]:

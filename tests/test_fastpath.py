@@ -11,7 +11,7 @@ import pytest
 
 from .helpers import ROOT, columns, invoke, write_schema
 
-HEAVY = ("jsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan", "selfheal.ops",
+HEAVY = ("jsonschema", "fastjsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan", "selfheal.ops",
          "selfheal.compare", "selfheal.catalog", "selfheal.dbheal")
 
 

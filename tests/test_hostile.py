@@ -411,3 +411,14 @@ def test_read_only_run_keeps_side_files_another_connection_uses(tmp_path):
     assert (tmp_path / "app.db-wal").exists() and (tmp_path / "app.db-shm").exists()
     assert app.execute("SELECT v FROM t").fetchall() == [("in the wal",)]
     app.close()
+
+
+def test_a_bulk_column_heal_reports_each_table_once(tmp_path):
+    db = tmp_path / "app.db"
+    make(db, *[f"CREATE TABLE t{i} (a TEXT)" for i in range(40)])
+    tables = {f"t{i}": {"columns": {"a": "TEXT", "b": "TEXT"}} for i in range(40)}
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": tables}}})
+    report = heal(tmp_path)
+    assert report.exit_code == 0
+    assert not [f for f in report.findings if f.check == "db.table" and f.status.value == "ok"]
+    assert len([f for f in report.findings if f.status.value == "healed"]) == 40
