@@ -199,6 +199,91 @@ def measure_size(size: int, healthy: float) -> list[tuple[str, str]]:
             (f"{size} tables: catalogue read + plan (in-process)", line)]
 
 
+WIDE_TYPES = ("INTEGER", "TEXT", "REAL", "DATETIME", "BLOB", "NUMERIC(10, 2)", "BOOLEAN", "VARCHAR(40)")
+
+
+def wide_schema(tables: int) -> dict[str, object]:
+    """Tables shaped like real ones: 20 columns of mixed types and defaults, 2 indexes each, 4 databases."""
+    dbs: dict[str, dict[str, object]] = {path: {"tables": {}} for path in DATABASES}
+    for i in range(tables):
+        columns: dict[str, object] = {"id": {"type": "INTEGER", "primary_key": True}}
+        for c in range(19):
+            kind = WIDE_TYPES[c % len(WIDE_TYPES)]
+            columns[f"c{c}"] = [kind, {"type": kind, "not_null": True, "default": 0},
+                                {"type": kind, "default": {"sql": "CURRENT_TIMESTAMP"}},
+                                {"type": kind, "default": "x"}][c % 4]
+        tables_of = dbs[DATABASES[i % 4]]["tables"]
+        assert isinstance(tables_of, dict)
+        tables_of[f"wide_{i:05d}"] = {"columns": columns,
+                                      "indexes": [{"columns": ["c0"]}, {"columns": ["c1", "c2"], "unique": True}]}
+    return {"version": 1, "databases": dbs}
+
+
+def raw_create_floor(folder: Path) -> float:
+    """All CREATE TABLE / INDEX statements of the schema in one transaction per file, in this process."""
+    from selfheal.plan import plan
+    from selfheal.schemafile import load
+
+    project = load(folder / "schema.json")
+    start = time.perf_counter()
+    for db in project.databases:
+        path = folder / "raw" / db.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN")
+        for op in plan(db, None).ops:
+            for statement in op.statements():
+                conn.execute(statement)
+        conn.execute("COMMIT")
+        conn.close()
+    return time.perf_counter() - start
+
+
+def measure_wide(size: int, healthy: float) -> dict[str, float]:
+    """Whole-process figures for the wide shape at one size (seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write(folder, wide_schema(size))
+        reps = 1 if size >= 5000 else 3
+        heal_new = median_time(task(folder, "heal.db", "--no-backup", check=True), reps,
+                               before=lambda: reset(folder))
+        task(folder, "validate", check=True)()  # remember the clean results
+        remembered = median_time(task(folder, "validate", "--check"), reps)
+
+        def edited() -> None:  # schema.json just edited: nothing about it is remembered
+            (folder / ".selfheal" / "schema-ok").unlink(missing_ok=True)
+            forget_cache(folder)
+
+        cold = median_time(task(folder, "validate", "--check"), reps, before=edited)
+        floor = raw_create_floor(folder)
+    return {"heal": heal_new - healthy, "remembered": remembered - healthy, "cold": cold - healthy, "raw": floor}
+
+
+def wide_rows(sizes: tuple[int, ...], healthy: float) -> list[tuple[str, str]]:
+    """The wide shape's figures with goals, per-table cost and growth exponents between sizes."""
+    import math
+
+    goals = {"remembered": 0.2, "cold": 0.5, "heal": 1.0}
+    names = {"remembered": "validate --check, remembered", "cold": "validate --check, schema.json just edited",
+             "heal": "heal.db from nothing", "raw": "raw floor: every CREATE in one transaction (in-process)"}
+    figures = {size: measure_wide(size, healthy) for size in sizes}
+    rows = []
+    for size, figure in figures.items():
+        for key, seconds in figure.items():
+            text = f"demo {seconds:+.2f} s" if key != "raw" else f"{seconds:.2f} s"
+            text += f" ({seconds / size * 1000:.2f} ms per table)"
+            if size == 1000 and key in goals:
+                text += f"; goal ≤ +{goals[key]:.1f} s: {'holds' if seconds <= goals[key] else 'short'}"
+            rows.append((f"wide {size} tables: {names[key]}", text))
+    for small, big in zip(sizes, sizes[1:], strict=False):
+        for key in ("heal", "cold", "raw"):
+            a, b = max(figures[small][key], 1e-3), max(figures[big][key], 1e-3)
+            exponent = math.log(b / a) / math.log(big / small)
+            rows.append((f"wide growth {small} → {big} tables: {names[key]}",
+                         f"exponent {exponent:.2f} (linear = 1; goal ≤ 1.15)"))
+    return rows
+
+
 def fleet_times(tenants: int, jobs: int) -> float:
     """heal.db of `tenants` populated tenant databases, each missing a table and two columns."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +328,7 @@ def main() -> None:
 
     for size in sizes:
         rows += measure_size(size, healthy)
+    rows += wide_rows((1000,) if args.quick else (1000, 5000), healthy)
 
     bulk, alter = bulk_vs_alter(1000 if args.quick else 2000)
     n = 1000 if args.quick else 2000
