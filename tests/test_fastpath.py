@@ -11,8 +11,8 @@ import pytest
 
 from .helpers import ROOT, columns, invoke, write_schema
 
-HEAVY = ("jsonschema", "fastjsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan", "selfheal.ops",
-         "selfheal.compare", "selfheal.catalog", "selfheal.dbheal")
+HEAVY = ("jsonschema", "fastjsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan",
+         "selfheal.ops", "selfheal.compare", "selfheal.catalog", "selfheal.dbheal")
 
 
 @pytest.fixture
