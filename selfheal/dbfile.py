@@ -112,11 +112,15 @@ def error_text(exc: BaseException) -> str:
     return str(exc)
 
 
-def cache_key(conn: sqlite3.Connection, path: Path, desired: Database) -> str:
-    """What a clean result depends on: the schema's version, the file's identity, the declaration."""
+def cache_key(conn: sqlite3.Connection, path: Path, desired: Database, schema_digest: str = "") -> str:
+    """What a clean result depends on: the schema's version, the file's identity, the declaration.
+
+    The declaration is the digest of schema.json's bytes when known (any edit forgets every
+    database's result: cheaper than hashing each declaration, and never wrong), else of the entry."""
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     st = path.stat()
-    declared = hashlib.sha256(repr(desired).encode("utf-8")).hexdigest()[:32]
+    declared = f"{schema_digest[:32]}:{desired.path}" if schema_digest else hashlib.sha256(
+        repr(desired).encode("utf-8")).hexdigest()[:32]
     key = f"{version}:{st.st_dev}:{st.st_ino}:{declared}"
     if any(t.rows for t in desired.tables):
         # seed rows live in the data, which schema_version does not track: any write invalidates
@@ -141,7 +145,7 @@ def cached_check(ctx: RunContext, desired: Database, path: Path, label: str) -> 
         with reading(path, ctx.project.lock_timeout) as conn:
             if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES and quick_check(conn):
                 return None
-            return ctx.cache.get(section, cache_key(conn, path, desired))
+            return ctx.cache.get(section, cache_key(conn, path, desired, ctx.project.digest))
     except (sqlite3.Error, UnicodeDecodeError, OSError):
         return None
 

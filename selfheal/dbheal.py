@@ -115,7 +115,7 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
                 return [corrupt]
             if not the_plan.ops:
                 findings = _report(desired, label, the_plan, healed=False)
-                ctx.cache.put("db:" + label, cache_key(conn, path, desired), findings)
+                ctx.cache.put("db:" + label, cache_key(conn, path, desired, ctx.project.digest), findings)
                 return findings
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         return [_sqlite_error(label, exc, timeout)]

@@ -127,6 +127,7 @@ class Project:
     backups_keep: int = 5
     lock_timeout: float = 10.0
     max_file_bytes: int = 1024 * 1024  # .env, its template and requirements files: larger is refused unread
+    digest: str = ""  # of schema.json's bytes, when loaded through the cache: keys remembered results
     checks: tuple[str, ...] = ()  # project check sources: .py files relative to root, or module names
     silence: tuple[str, ...] = ()  # `check` or `check:target` of findings that never change the exit code
 

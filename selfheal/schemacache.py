@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -38,6 +39,8 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     except OSError:
         known = False
     project = load_uncached(schema_path, structure_checked=known, data=data)
+    if digest:
+        project = replace(project, digest=digest)
     if remember and digest and not known:
         try:
             from .safefile import ensure_private_dir, write_private

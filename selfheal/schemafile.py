@@ -295,6 +295,7 @@ class _Builder:
         self.problems: list[tuple[str, str]] = []
         self._memory: Optional[sqlite3.Connection] = None
         self._valid_defaults: set[str] = set()
+        self._types: dict[str, str] = {}
 
     def problem(self, parts: list[PathPart], message: str) -> None:
         self.problems.append((location(parts), message))
@@ -473,10 +474,15 @@ class _Builder:
     def column(self, name: str, spec: Union[str, dict[str, Any]], parts: list[PathPart]) -> Column:
         if isinstance(spec, str):
             spec = {"type": spec}
-        type_name = " ".join(spec["type"].split())
-        if not _TYPE_NAME.fullmatch(type_name):
-            self.problem(parts + ["type"], f"{json.dumps(spec['type'])} is not an SQLite type name "
-                         "(words, optionally followed by (N) or (N, M))")
+        raw_type = spec["type"]
+        type_name = self._types.get(raw_type)
+        if type_name is None:  # each distinct spelling is normalised and checked once per load
+            type_name = " ".join(raw_type.split())
+            if not _TYPE_NAME.fullmatch(type_name):
+                self.problem(parts + ["type"], f"{json.dumps(raw_type)} is not an SQLite type name "
+                             "(words, optionally followed by (N) or (N, M))")
+            else:
+                self._types[raw_type] = type_name
         default = None
         if "default" in spec:
             raw = spec["default"]
