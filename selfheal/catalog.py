@@ -31,6 +31,7 @@ WHERE {_USER_TABLES} ORDER BY m.rowid, f.id, f.seq
 """
 _TRIGGERS = "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY rowid"
 _WITHOUT_ROWID = re.compile(r"\)\s*(STRICT\s*,\s*)?WITHOUT\s+ROWID\b", re.IGNORECASE)
+_STRICT = re.compile(r"\)\s*(WITHOUT\s+ROWID\s*,\s*)?STRICT\b", re.IGNORECASE)
 
 
 def read(conn: sqlite3.Connection, path: str) -> Database:
@@ -75,13 +76,14 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         sql = table_sql[name]
         tables.append(Table(name=name, columns=cols, primary_key=pks[name], indexes=idx, sql=sql,
                             triggers=tuple(triggers.get(fold(name), ())),
-                            without_rowid=_without_rowid(sql)))
+                            without_rowid=_option(_WITHOUT_ROWID, sql), strict=_option(_STRICT, sql)))
     return Database(path=path, tables=tuple(tables), object_names=frozenset(fold(name) for _, name, _ in objects))
 
 
-def _without_rowid(sql: str) -> bool:
-    """WITHOUT ROWID in the table's code (the raw text first: blanking strings out is slower, and rarely needed)."""
-    return bool(_WITHOUT_ROWID.search(sql)) and bool(_WITHOUT_ROWID.search(code_only(sql)))
+def _option(option: re.Pattern[str], sql: str) -> bool:
+    """A table option (WITHOUT ROWID, STRICT) in the table's code: the raw text first, since blanking
+    strings out is slower and rarely needed."""
+    return bool(option.search(sql)) and bool(option.search(code_only(sql)))
 
 
 def _rows(conn: sqlite3.Connection, query: str) -> list[tuple[Any, ...]]:

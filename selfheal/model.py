@@ -61,6 +61,7 @@ class Table:
     sql: str = ""
     triggers: tuple[str, ...] = ()
     without_rowid: bool = False
+    strict: bool = False  # live only: a STRICT table takes only INT, INTEGER, REAL, TEXT, BLOB and ANY
     rows: tuple[tuple[tuple[str, Literal], ...], ...] = ()  # declared seed rows: (column, value) pairs each
 
     @cached_property

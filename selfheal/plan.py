@@ -11,6 +11,7 @@ from .findings import Finding, Status
 from .model import Column, Database, Default, Index, Literal, Table, fold
 from .ops import AddColumn, AddColumnsInBulk, CreateIndex, CreateTable, InsertRows, Op, RebuildTable
 
+STRICT_TYPES = frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"})
 BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
 
 # ---------------------------------------------------------------- facts
@@ -232,6 +233,12 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
                 "db.column", target, Status.ERROR,
                 "NOT NULL column without a default cannot be added to a table that has rows",
                 hint="declare a default for it in schema.json, or add and fill the column by hand"))
+        elif live.strict and column.type.upper() not in STRICT_TYPES:
+            result.findings.append(Finding(
+                "db.column", target, Status.ERROR,
+                f"cannot be added: type {column.type or '(none)'} is not allowed in the STRICT table {live.name} "
+                "(it takes INT, INTEGER, REAL, TEXT, BLOB or ANY)",
+                hint="declare one of those types for the column"))
         elif _missing_parent_key(column, keys):
             parent, parent_col = column.references  # type: ignore[misc]
             result.findings.append(Finding(

@@ -24,6 +24,12 @@ _TYPE_NAME = re.compile(
 )
 
 
+_CONSTRAINT_WORD = re.compile(r"\b(NOT\s+NULL|PRIMARY\s+KEY|DEFAULT|REFERENCES|CHECK|COLLATE|UNIQUE|GENERATED|"
+                              r"AUTOINCREMENT|CONSTRAINT|AS|NULL|ON\s+CONFLICT)\b", re.IGNORECASE)
+_CONSTRAINT_KEYS = {"NOT NULL": "not_null", "PRIMARY KEY": "primary_key", "DEFAULT": "default",
+                    "REFERENCES": "references", "AUTOINCREMENT": "primary_key"}
+
+
 class SchemaError(Exception):
     """schema.json cannot be used; `problems` holds (location, message) pairs."""
 
@@ -478,9 +484,9 @@ class _Builder:
         type_name = self._types.get(raw_type)
         if type_name is None:  # each distinct spelling is normalised and checked once per load
             type_name = " ".join(raw_type.split())
-            if not _TYPE_NAME.fullmatch(type_name):
-                self.problem(parts + ["type"], f"{json.dumps(raw_type)} is not an SQLite type name "
-                             "(words, optionally followed by (N) or (N, M))")
+            problem = self.type_problem(type_name)
+            if problem:
+                self.problem(parts + ["type"], problem)
             else:
                 self._types[raw_type] = type_name
         default = None
@@ -497,6 +503,37 @@ class _Builder:
         return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
                       default=default, references=references)
 
+    def type_problem(self, type_name: str) -> str:
+        """Why a type string is not a bare SQLite type name ("" when it is), asking SQLite itself.
+
+        "TEXT NOT NULL" or "CHECK (0)" would be written into CREATE TABLE verbatim: a constraint
+        smuggled in, and a table that differs from its declaration forever."""
+        shape = "words, optionally followed by (N) or (N, M)"
+        if not _TYPE_NAME.fullmatch(type_name):
+            return f"{json.dumps(type_name)} is not an SQLite type name ({shape})"
+        constraint = _CONSTRAINT_WORD.search(type_name)
+        if constraint:
+            word = " ".join(constraint.group(0).upper().split())
+            key = _CONSTRAINT_KEYS.get(word, "")
+            instead = f': use the column\'s "{key}" key' if key else ""
+            return f"{json.dumps(type_name)} holds the constraint {word}{instead} (a type is a type name only)"
+        memory = self.memory()
+        try:
+            memory.execute("DROP TABLE IF EXISTS probe")
+            memory.execute(f"CREATE TABLE probe (x {type_name})")
+            [(parsed,)] = memory.execute("SELECT type FROM pragma_table_info('probe')").fetchall()
+        except (sqlite3.Error, ValueError) as exc:
+            return f"{json.dumps(type_name)} is not an SQLite type name: {exc}"
+        if parsed.upper() != type_name.upper():
+            return f"{json.dumps(type_name)} is not an SQLite type name ({shape}); SQLite reads it as {parsed!r}"
+        return ""
+
+    def memory(self) -> sqlite3.Connection:
+        """An in-memory database for asking SQLite whether a piece of SQL means what it seems to."""
+        if self._memory is None:
+            self._memory = sqlite3.connect(":memory:")
+        return self._memory
+
     def check_sql_default(self, default: Default, parts: list[PathPart]) -> None:
         """A {"sql": …} default must be exactly one constant expression."""
         from .sql import default_sql
@@ -504,12 +541,11 @@ class _Builder:
         expr = str(default.value)
         if expr in self._valid_defaults:  # the same expression is checked once per load
             return
-        if self._memory is None:
-            self._memory = sqlite3.connect(":memory:")
+        memory = self.memory()
         try:
-            self._memory.execute("DROP TABLE IF EXISTS probe")
-            self._memory.execute(f"CREATE TABLE probe (x DEFAULT {default_sql(default)})")
-            rows = self._memory.execute("SELECT name, dflt_value FROM pragma_table_info('probe')").fetchall()
+            memory.execute("DROP TABLE IF EXISTS probe")
+            memory.execute(f"CREATE TABLE probe (x DEFAULT {default_sql(default)})")
+            rows = memory.execute("SELECT name, dflt_value FROM pragma_table_info('probe')").fetchall()
         except (sqlite3.Error, sqlite3.Warning) as exc:
             self.problem(parts, f"{json.dumps(expr)} is not a constant SQL expression: {exc}")
             return

@@ -422,3 +422,36 @@ def test_a_bulk_column_heal_reports_each_table_once(tmp_path):
     assert report.exit_code == 0
     assert not [f for f in report.findings if f.check == "db.table" and f.status.value == "ok"]
     assert len([f for f in report.findings if f.status.value == "healed"]) == 40
+
+
+# ---------------------------------------------------------------- types are type names only; STRICT tables
+
+
+@pytest.mark.parametrize("type_name,expect", [
+    ("TEXT NOT NULL", '"not_null" key'), ("CHECK (0)", "constraint CHECK"), ("INTEGER PRIMARY KEY", '"primary_key"'),
+    ("DEFAULT (5)", '"default" key'), ("select", "syntax error"), ("TEXT COLLATE NOCASE", "constraint COLLATE"),
+])
+def test_a_type_is_a_type_name_only(tmp_path, type_name, expect):
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {"x": type_name}}}}}})
+    p = invoke(tmp_path, "heal.db", "--json")
+    found = json.loads(p.stdout)["checks"]
+    assert p.returncode == 1 and found[0]["check"] == "schema" and expect in found[0]["message"], found
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["schema.json"]
+
+
+@pytest.mark.parametrize("tables", [1, 40])  # the ALTER path and the bulk path
+def test_a_strict_table_refuses_other_types_as_a_predicted_error_never_corruption(tmp_path, tables):
+    db = tmp_path / "app.db"
+    make(db, *[f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, a TEXT) STRICT" for i in range(tables)],
+         *[f"INSERT INTO t{i} (a) VALUES ('x')" for i in range(tables)])
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {f"t{i}": {"columns": {
+        "id": {"type": "INTEGER", "primary_key": True}, "a": "TEXT", "seen": "DATETIME", "n": "INTEGER"}}
+        for i in range(tables)}}}})
+    before_dry = heal(tmp_path, mode=Mode.DRY_RUN)
+    report = heal(tmp_path)
+    seen = [f for f in report.findings if f.target.endswith(".seen")]
+    assert len(seen) == tables and all(f.status.value == "error" and "STRICT" in f.message for f in seen)
+    assert not [f for f in report.findings if f.check == "db.integrity" or "restore" in f.hint]
+    assert columns(db, "t0") == ["id", "a", "n"]
+    assert {(f.check, f.target) for f in before_dry.findings if f.status.value == "error" and not f.action} == {
+        (f.check, f.target) for f in report.findings if f.status.value == "error"}
