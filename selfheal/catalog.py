@@ -77,7 +77,10 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         tables.append(Table(name=name, columns=cols, primary_key=pks[name], indexes=idx, sql=sql,
                             triggers=tuple(triggers.get(fold(name), ())),
                             without_rowid=_option(_WITHOUT_ROWID, sql), strict=_option(_STRICT, sql)))
-    return Database(path=path, tables=tuple(tables), object_names=frozenset(fold(name) for _, name, _ in objects))
+    views = tuple((name, sql) for kind, name, sql in objects if kind == "view" and sql)
+    live_triggers = tuple((name, sql) for kind, name, sql in objects if kind == "trigger" and sql)
+    return Database(path=path, tables=tuple(tables), views=views, triggers=live_triggers,
+                    object_names=frozenset(fold(name) for _, name, _ in objects))
 
 
 def _option(option: re.Pattern[str], sql: str) -> bool:

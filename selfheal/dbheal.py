@@ -29,6 +29,8 @@ from .ops import (
     AddColumn,
     AddColumnsInBulk,
     CreateTable,
+    CreateTrigger,
+    CreateView,
     InsertRows,
     Op,
     RebuildTable,
@@ -226,6 +228,11 @@ def _would(op: Op) -> str:
         return "table is missing (heal would create it)"
     if isinstance(op, InsertRows):
         return "seed row is missing (heal would insert it)"
+    if isinstance(op, (CreateView, CreateTrigger)):
+        kind = "view" if isinstance(op, CreateView) else "trigger"
+        if op.replaces:
+            return f"{kind} differs from schema.json (heal would replace it)"
+        return f"{kind} is missing (heal would create it)"
     if isinstance(op, (AddColumn, AddColumnsInBulk, RebuildTable)):
         how = " by rebuilding the table" if isinstance(op, RebuildTable) else ""
         return f"column is missing (heal would add it{how})"
@@ -271,7 +278,7 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
                         "nothing was created", hint="fix the declaration named above (or report it), then heal again")]
     ctx.audit.record("db.file", label, "create file", "applied")
     for op in the_plan.ops:
-        ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
+        _audit_op(ctx, label, op)
     return _report(desired, label, the_plan, healed=True, created=True)
 
 
@@ -359,12 +366,19 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
     finally:
         conn.close()
     for op in the_plan.ops:
-        ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied")
+        _audit_op(ctx, label, op)
     findings = _report(desired, label, the_plan, healed=True)
     if backup_note:
         findings.append(Finding("db.backup", label, Status.OK, "changed without a backup" + backup_note,
                                 notable=True))
     return findings
+
+
+def _audit_op(ctx: RunContext, label: str, op: Op) -> None:
+    """One audit line per applied operation; a replaced view or trigger keeps its old definition there."""
+    replaced = getattr(op, "replaces", None)
+    extra = {"replaced": replaced} if replaced else {}
+    ctx.audit.record(op.check, op_target(label, op), ";\n".join(op.statements()), "applied", **extra)
 
 
 def _heal_failed(label: str, exc: BaseException, timeout: float) -> Finding:
@@ -404,7 +418,9 @@ def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op
         raise HealFailed("the database still differs after healing: " + ", ".join(
             op_target(label, op) for op in leftover.ops))
     _reindex_changed_meaning(conn, after, ops)
-    for table in sorted({name for op in ops if not isinstance(op, CreateTable) for name in op_tables(op)}):
+    changed = {name for op in ops if not isinstance(op, (CreateTable, CreateView, CreateTrigger))
+               for name in op_tables(op)}
+    for table in sorted(changed):
         problem = conn.execute(f"PRAGMA integrity_check({quote_literal(table)})").fetchone()[0]
         if problem != "ok":
             raise HealFailed(f"integrity_check of {table} failed after the change: {problem}")

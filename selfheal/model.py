@@ -79,6 +79,8 @@ class Database:
 
     path: str
     tables: tuple[Table, ...] = ()
+    views: tuple[tuple[str, str], ...] = ()  # (name, SELECT …) declared; (name, CREATE VIEW …) live
+    triggers: tuple[tuple[str, str], ...] = ()  # (name, CREATE TRIGGER …)
     object_names: frozenset[str] = frozenset()  # live only: folded names of every table, index, view, trigger
 
     @cached_property

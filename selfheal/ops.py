@@ -180,13 +180,56 @@ class InsertRows(Rendered):
         return ",".join(f"{c}={values.get(c)}" for c in self.primary_key)
 
 
-Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex, InsertRows]
+@dataclass(frozen=True)
+class CreateView(Rendered):
+    """Create a declared view, or replace one whose definition differs (views hold no data)."""
+
+    name: str
+    select: str
+    replaces: Optional[str] = None  # the live definition being replaced (kept in the audit trail)
+
+    check = "db.view"
+
+    def render(self) -> list[str]:
+        """SQL that performs the operation."""
+        drop = [f"DROP VIEW {sql.quote_ident(self.name)}"] if self.replaces else []
+        return drop + [sql.create_view(self.name, self.select)]
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return "replaced view (its old definition is in the audit trail)" if self.replaces else "created view"
+
+
+@dataclass(frozen=True)
+class CreateTrigger(Rendered):
+    """Create a declared trigger, or replace one whose definition differs (triggers hold no data)."""
+
+    name: str
+    sql: str
+    replaces: Optional[str] = None
+
+    check = "db.trigger"
+
+    def render(self) -> list[str]:
+        """SQL that performs the operation."""
+        drop = [f"DROP TRIGGER {sql.quote_ident(self.name)}"] if self.replaces else []
+        return drop + [self.sql.strip().rstrip(";")]
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return "replaced trigger (its old definition is in the audit trail)" if self.replaces else "created trigger"
+
+
+Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, CreateIndex, InsertRows, CreateView,
+           CreateTrigger]
 
 
 def op_table(op: Op) -> str:
     """The name of the table an operation changes (the first one, for a bulk operation)."""
     if isinstance(op, AddColumnsInBulk):
         return op.tables[0][0].name
+    if isinstance(op, (CreateView, CreateTrigger)):
+        return op.name
     return op.table.name if isinstance(op, (CreateTable, RebuildTable)) else op.table
 
 
@@ -212,6 +255,8 @@ def op_target(db_label: str, op: Op) -> str:
     """The report target of an operation: DB:TABLE, DB:TABLE.COLUMN or DB:TABLE#INDEX."""
     if isinstance(op, CreateTable):
         return f"{db_label}:{op.table.name}"
+    if isinstance(op, (CreateView, CreateTrigger)):
+        return f"{db_label}:{op.name}"
     if isinstance(op, AddColumn):
         return f"{db_label}:{op.table}.{op.column.name}"
     if isinstance(op, RebuildTable):

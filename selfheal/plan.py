@@ -9,7 +9,17 @@ from . import sql
 from .compare import column_differences, find_index
 from .findings import Finding, Status
 from .model import Column, Database, Default, Index, Literal, Table, fold
-from .ops import AddColumn, AddColumnsInBulk, CreateIndex, CreateTable, InsertRows, Op, RebuildTable
+from .ops import (
+    AddColumn,
+    AddColumnsInBulk,
+    CreateIndex,
+    CreateTable,
+    CreateTrigger,
+    CreateView,
+    InsertRows,
+    Op,
+    RebuildTable,
+)
 
 STRICT_TYPES = frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"})
 BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
@@ -144,6 +154,8 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
     taken = set(live_names) | {fold(t.name) for t in desired.tables}
     taken.update(fold(i.name) for t in desired.tables for i in t.indexes if i.name)
     keys = _live_parent_keys(actual)
+    if keys is not None and actual is not None:
+        keys |= _keys_this_plan_adds(desired, actual, facts)
     seeds: list[Op] = []
     for table in desired.tables:
         live = actual.table(table.name) if actual else None
@@ -157,12 +169,37 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
             _plan_indexes(table, live, facts, label, taken, live_names, result, added)
             seeds.extend(_plan_rows(table, live, added, facts, label, result))
     _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
-    result.ops.extend(seeds)  # rows go in last, once every table and column they need exists
+    result.ops.extend(seeds)  # rows go in once every table and column they need exists
+    _plan_views_and_triggers(desired, actual, label, live_names, result)  # behaviour last
     for live in live_tables:
         if desired.table(live.name) is None:
             result.findings.append(Finding("db.table", f"{label}:{live.name}", Status.OK,
                                            "exists but is not declared (left untouched)", notable=True))
     return result
+
+
+def _plan_views_and_triggers(desired: Database, actual: Optional[Database], label: str,
+                             live_names: frozenset[str], result: Plan) -> None:
+    """Missing views and triggers created; one whose definition differs replaced (they hold no data)."""
+    live_views = {fold(n): text for n, text in actual.views} if actual else {}
+    live_triggers = {fold(n): text for n, text in actual.triggers} if actual else {}
+    for name, select in desired.views:
+        have = live_views.get(fold(name))
+        if have is None and fold(name) in live_names:
+            result.findings.append(_name_taken("db.view", f"{label}:{name}", "view", name))
+        elif have is None or not sql.same_sql(sql.view_select(have), select):
+            result.ops.append(CreateView(name, select, replaces=have))
+    for name, text in desired.triggers:
+        have = live_triggers.get(fold(name))
+        if have is None and fold(name) in live_names:
+            result.findings.append(_name_taken("db.trigger", f"{label}:{name}", "trigger", name))
+        elif have is None or not sql.same_sql(have, text):
+            result.ops.append(CreateTrigger(name, text, replaces=have))
+
+
+def _name_taken(check: str, target: str, kind: str, name: str) -> Finding:
+    return Finding(check, target, Status.ERROR, f"cannot create the {kind}: another object named {name} exists",
+                   hint=f"rename the {kind} in schema.json, or the other object by hand")
 
 
 def _bulk_add_columns(result: Plan, live_by_name: dict[str, Table]) -> None:
@@ -198,6 +235,25 @@ def _live_parent_keys(actual: Optional[Database]) -> Optional[set[tuple[str, str
         keys.update((fold(table.name), fold(i.columns[0] or "")) for i in table.indexes
                     if i.unique and not i.partial and len(i.columns) == 1 and i.columns[0])
     keys.update((name, "") for name in actual.object_names)  # a table to come may not reuse a live name
+    return keys
+
+
+def _keys_this_plan_adds(desired: Database, actual: Database, facts: Facts) -> set[tuple[str, str]]:
+    """Parent keys this same heal creates (a missing primary key column of an empty table, a unique
+    index nothing blocks), so a reference to them is planned alike before and after the heal."""
+    keys = set()
+    for table in desired.tables:
+        live = actual.table(table.name)
+        if live is None:
+            continue
+        if (len(table.primary_key) == 1 and live.column(table.primary_key[0]) is None and not live.primary_key
+                and fold(live.name) not in facts.nonempty):
+            keys.add((fold(live.name), fold(table.primary_key[0])))
+        for index in table.indexes:
+            if index.unique and len(index.columns) == 1 and index.columns[0]:
+                key = _clash_key(table, live, index)
+                if key is None or not facts.clashes.get(key, 0):
+                    keys.add((fold(live.name), fold(index.columns[0])))
     return keys
 
 

@@ -391,8 +391,50 @@ class _Builder:
                 self.problem(parts, f"same file as {json.dumps(seen[key])}")
             seen[key] = db_path
             tables = self.tables(body.get("tables", {}), parts + ["tables"])
-            out.append(Database(path=PurePosixPath(*PurePosixPath(db_path).parts).as_posix(), tables=tables))
+            views, triggers = body.get("views", {}), body.get("triggers", {})
+            if views or triggers:
+                self.views_and_triggers(tables, views, triggers, parts)
+            out.append(Database(path=PurePosixPath(*PurePosixPath(db_path).parts).as_posix(), tables=tables,
+                                views=tuple(views.items()), triggers=tuple(triggers.items())))
         return tuple(out)
+
+    def views_and_triggers(self, tables: tuple[Table, ...], views: dict[str, str], triggers: dict[str, str],
+                           parts: list[PathPart]) -> None:
+        """Let SQLite parse each view and trigger over the declared tables, in an in-memory database."""
+        from .sql import create_table, create_view, quote_ident
+
+        memory = sqlite3.connect(":memory:")
+        try:
+            for table in tables:
+                try:
+                    memory.execute(create_table(table))
+                except sqlite3.Error:
+                    pass  # the table's own problems are reported where it is declared
+            taken = {fold(t.name) for t in tables} | {fold(i.name) for t in tables for i in t.indexes if i.name}
+            for kind, decl in (("view", views), ("trigger", triggers)):
+                self.case_clashes(decl, parts + [kind + "s"], kind)
+                for name, text in decl.items():
+                    where = parts + [kind + "s", name]
+                    if fold(name) in taken:
+                        self.problem(where, f"{kind} name {json.dumps(name)} is also a table or index name")
+                    taken.add(fold(name))
+                    if kind == "trigger" and not re.match(r"\s*CREATE\s+TRIGGER\s", text, re.IGNORECASE):
+                        self.problem(where, "must be one CREATE TRIGGER statement (TEMP triggers vanish)")
+                        continue
+                    try:
+                        memory.execute(create_view(name, text) if kind == "view" else text)
+                        if kind == "view":  # SQLite resolves a view's names only when it is used
+                            memory.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").fetchall()
+                    except (sqlite3.Error, sqlite3.Warning) as exc:
+                        self.problem(where, f"SQLite refuses it: {exc}")
+                        continue
+                    made = memory.execute("SELECT name FROM sqlite_master WHERE type = ? AND name = ?",
+                                          (kind, name)).fetchone()
+                    if made is None:
+                        self.problem(where, f"the statement creates a {kind} of another name than "
+                                     f"{json.dumps(name)}")
+        finally:
+            memory.close()
 
     def tables(self, decl: dict[str, Any], parts: list[PathPart]) -> tuple[Table, ...]:
         self.case_clashes(decl, parts, "table")
@@ -425,7 +467,7 @@ class _Builder:
     def case_clashes(self, decl: dict[str, Any], parts: list[PathPart], what: str) -> None:
         seen: dict[str, str] = {}
         for name in decl:
-            if what == "table":
+            if what in ("table", "view", "trigger"):
                 self.reserved(name, parts + [name], what)
             if fold(name) in seen:
                 self.problem(parts + [name], f"{what} {json.dumps(name)} and {json.dumps(seen[fold(name)])} "

@@ -14,6 +14,7 @@ from .dbfile import error_text, header_problem, reading
 from .model import Column, Database, Table, fold
 from .safefile import shared_mode, write_private
 from .schemafile import SchemaError, read_document
+from .sql import view_select
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
@@ -128,14 +129,15 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
     try:
         with reading(db_path, timeout) as conn:
             live: Database = catalog.read(conn, db_path.name)
-            others = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') "
-                                  "ORDER BY type, name").fetchall()
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{db_path}: {error_text(exc)}") from None
     notes: list[str] = []
-    tables = {t.name: table_entry(t, notes) for t in dependency_order(live.tables)}
-    notes += [f"{kind} {name}: not declared by schema.json (kept in the database)" for kind, name in others]
-    return {"tables": tables}, notes
+    entry: dict[str, Any] = {"tables": {t.name: table_entry(t, notes) for t in dependency_order(live.tables)}}
+    if live.views:  # in creation order, so a view over another view comes after it
+        entry["views"] = {name: view_select(text) for name, text in live.views}
+    if live.triggers:
+        entry["triggers"] = dict(live.triggers)
+    return entry, notes
 
 
 def entry_name(db_path: Path, base: Path, name: Optional[str]) -> str:

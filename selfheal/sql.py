@@ -201,3 +201,19 @@ def _rstrip_pos(sql: str, start: int, end: int) -> int:
     while end > start and sql[end - 1].isspace():
         end -= 1
     return end
+
+
+def view_select(create_view: str) -> str:
+    """The SELECT of a CREATE VIEW statement (what follows its first AS in code)."""
+    match = re.search(r"\bAS\b", code_only(create_view), re.IGNORECASE)
+    return create_view[match.end():].strip() if match else create_view
+
+
+def same_sql(a: str, b: str) -> bool:
+    """Two pieces of SQL are spelled alike but for white space and a final semicolon."""
+    return " ".join(a.strip().rstrip(";").split()) == " ".join(b.strip().rstrip(";").split())
+
+
+def create_view(name: str, select: str) -> str:
+    """CREATE VIEW for a declared view."""
+    return f"CREATE VIEW {quote_ident(name)} AS {select.strip().rstrip(';')}"

@@ -1,4 +1,5 @@
-"""Hypothesis profiles: `fast` for `invoke test --fast`, `ci` (more examples) when CI is set, `dev` otherwise."""
+"""Hypothesis profiles: `fast` for `invoke test --fast`, `ci` (more examples) when CI is set, `dev` otherwise,
+`soak` on request (SELFHEAL_HYPOTHESIS=soak)."""
 
 import os
 
@@ -7,4 +8,5 @@ from hypothesis import settings
 settings.register_profile("fast", max_examples=15)
 settings.register_profile("dev", max_examples=60)
 settings.register_profile("ci", max_examples=200)
+settings.register_profile("soak", max_examples=2000)  # SELFHEAL_HYPOTHESIS=soak: a long hunt for new states
 settings.load_profile(os.environ.get("SELFHEAL_HYPOTHESIS") or ("ci" if os.environ.get("CI") else "dev"))

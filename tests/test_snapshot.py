@@ -124,7 +124,10 @@ def test_defaults_of_every_kind_and_notes(tmp_path):
     assert cols["raw"]["default"] == {"sql": "X'00ff'"}
     assert cols["empty_default"] == "TEXT"
     assert cols["untyped"] == "BLOB"
-    assert "view big_orders" in p.stderr and "trigger order_log" in p.stderr and "CHECK" in p.stderr
+    entry = json.loads(p.stdout)["data/orders.db"]
+    assert list(entry["views"]) == ["big_orders"] and list(entry["triggers"]) == ["order_log"]
+    assert entry["triggers"]["order_log"].startswith("CREATE TRIGGER")
+    assert "view big_orders" not in p.stderr and "CHECK" in p.stderr  # what is declared is no note
 
 
 def test_demo_databases_round_trip(tmp_path):
