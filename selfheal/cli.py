@@ -79,14 +79,28 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
 
 
-def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path) -> int:
-    """schema.snapshot: print the entry, or merge it into --out; notes and errors go to stderr."""
+def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path, fmt: str = "json") -> int:
+    """schema.snapshot: print the entry (JSON or SQL), or merge it into --out; notes and errors go to stderr."""
     import json
 
-    from .snapshot import SnapshotError, entry_name, merge_into
+    from .snapshot import SnapshotError, entry_name, merge_into, snapshot_sql
     from .snapshot import snapshot as take
 
+    if fmt not in ("json", "sql"):
+        print(f"selfheal schema.snapshot: --format takes json or sql, got {fmt!r}", file=sys.stderr)
+        return 1
     try:
+        if fmt == "sql":
+            text = snapshot_sql(database.absolute())
+            if out is None:
+                sys.stdout.write(text)
+            else:
+                from .safefile import shared_mode, write_private
+
+                write_private(out, text.encode("utf-8"), shared_mode(out))
+                print(f"wrote {out}: declare it with \"sql\": {json.dumps(out.name)} in a databases entry",
+                      file=sys.stderr)
+            return 0
         entry, notes = take(database.absolute())
         key = entry_name(database, base, name)
         if out is None:
@@ -96,6 +110,9 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
             print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)", file=sys.stderr)
     except SnapshotError as exc:
         print(f"selfheal schema.snapshot: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"selfheal schema.snapshot: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -119,7 +119,8 @@ def cache_key(conn: sqlite3.Connection, path: Path, desired: Database, schema_di
     database's result: cheaper than hashing each declaration, and never wrong), else of the entry."""
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     st = path.stat()
-    declared = f"{schema_digest[:32]}:{desired.path}" if schema_digest else hashlib.sha256(
+    from_sql_files = any(t.sql for t in desired.tables)  # their text is not in schema.json's bytes
+    declared = f"{schema_digest[:32]}:{desired.path}" if schema_digest and not from_sql_files else hashlib.sha256(
         repr(desired).encode("utf-8")).hexdigest()[:32]
     key = f"{version}:{st.st_dev}:{st.st_ino}:{declared}"
     if any(t.rows for t in desired.tables):

@@ -36,6 +36,7 @@ class Column:
     default: Optional[Default] = None
     references: Optional[tuple[str, str]] = None
     hidden: bool = False  # generated or hidden column: never copied by a rebuild
+    definition: str = ""  # declared in SQL: the column's own definition text, used as written
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -187,7 +188,7 @@ def _plan_views_and_triggers(desired: Database, actual: Optional[Database], labe
         have = live_views.get(fold(name))
         if have is None and fold(name) in live_names:
             result.findings.append(_name_taken("db.view", f"{label}:{name}", "view", name))
-        elif have is None or not sql.same_sql(sql.view_select(have), select):
+        elif have is None or not sql.same_sql(sql.view_select(have), sql.view_body(select)):
             result.ops.append(CreateView(name, select, replaces=have))
     for name, text in desired.triggers:
         have = live_triggers.get(fold(name))
@@ -399,10 +400,15 @@ def _breaks_reference(column: Column, live: Table, facts: Facts) -> bool:
     return (fold(value[0]), fold(value[1]), value[2]) not in facts.parent_rows
 
 
+_ALTER_REFUSES = re.compile(r"\b(UNIQUE|PRIMARY|GENERATED|AS)\b", re.IGNORECASE)
+
+
 def _alter_cannot_add(column: Column) -> bool:
     """True when ALTER TABLE ADD COLUMN refuses this column on a table with rows."""
     if _needs_value(column):
         return True
+    if column.definition and _ALTER_REFUSES.search(sql.code_only(column.definition)):
+        return True  # UNIQUE, PRIMARY KEY and STORED generated columns: only a rebuild adds them
     if column.default is not None and column.default.sql and not _is_constant_literal(column.default):
         return True
     return column.references is not None and column.default is not None and not _is_null(column.default)
@@ -428,13 +434,23 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
     table_name = live.name if live else table.name
     matched: set[str] = set()
     for index in table.indexes:
-        found = find_index(live, index) if live else None
+        base = index.name or sql.default_index_name(table.name, index.columns)
+        target = f"{label}:{table_name}#{base}"
+        if index.sql and live is not None:  # declared in SQL: its name and text are the declaration
+            same_name = next((i for i in live.indexes if fold(i.name or "") == fold(base)), None)
+            if same_name is not None:
+                matched.add(fold(base))
+                if not sql.same_sql(same_name.sql or "", index.sql):
+                    result.findings.append(Finding(
+                        "db.index", target, Status.WARNING, "differs from its declared SQL (left as it is)",
+                        hint="indexes are never rebuilt: drop it by hand to have it created as declared"))
+                continue
+        found = find_index(live, index) if live and not index.partial else None
         if found is not None:
             matched.add(fold(found.name or ""))
             continue
-        base = index.name or sql.default_index_name(table.name, index.columns)
-        target = f"{label}:{table_name}#{base}"
-        absent = [c for c in index.columns if live and live.column(c or "") is None and fold(c or "") not in added]
+        absent = [c for c in index.columns
+                  if c is not None and live and live.column(c) is None and fold(c) not in added]
         if absent:
             # never index a missing column: SQLite would index the string constant "name" instead
             result.findings.append(Finding(

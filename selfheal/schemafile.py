@@ -302,6 +302,7 @@ class _Builder:
         self._memory: Optional[sqlite3.Connection] = None
         self._valid_defaults: set[str] = set()
         self._types: dict[str, str] = {}
+        self.max_file_bytes = 1024 * 1024
 
     def problem(self, parts: list[PathPart], message: str) -> None:
         self.problems.append((location(parts), message))
@@ -309,6 +310,7 @@ class _Builder:
     def build(self, doc: dict[str, Any]) -> Project:
         env = doc.get("env")
         settings = doc.get("settings", {})
+        self.max_file_bytes = int(settings.get("max_file_bytes", 1024 * 1024))
         app = doc.get("app")
         for i, folder in enumerate(doc.get("directories", [])):
             self.inside_root(folder, ["directories", i])
@@ -391,12 +393,36 @@ class _Builder:
                 self.problem(parts, f"same file as {json.dumps(seen[key])}")
             seen[key] = db_path
             tables = self.tables(body.get("tables", {}), parts + ["tables"])
-            views, triggers = body.get("views", {}), body.get("triggers", {})
+            views, triggers = dict(body.get("views", {})), dict(body.get("triggers", {}))
             if views or triggers:
                 self.views_and_triggers(tables, views, triggers, parts)
+            if "sql" in body:
+                tables, views, triggers = self.sql_files(body["sql"], tables, views, triggers, parts + ["sql"])
             out.append(Database(path=PurePosixPath(*PurePosixPath(db_path).parts).as_posix(), tables=tables,
                                 views=tuple(views.items()), triggers=tuple(triggers.items())))
         return tuple(out)
+
+    def sql_files(self, files: Union[str, list[str]], tables: tuple[Table, ...], views: dict[str, str],
+                  triggers: dict[str, str], parts: list[PathPart]
+                  ) -> tuple[tuple[Table, ...], dict[str, str], dict[str, str]]:
+        """Add what SQL DDL files declare (SQLite parses them) to what the JSON keys declare."""
+        from . import sqlfile
+
+        paths = [files] if isinstance(files, str) else list(files)
+        if not all(self.inside_root(rel, parts + ([i] if isinstance(files, list) else []))
+                   for i, rel in enumerate(paths)):
+            return tables, views, triggers
+        declared = sqlfile.load(self.root, tuple(paths), self.max_file_bytes)
+        for where, message in declared.problems:
+            self.problem(parts, f"{where}: {message}")
+        json_names = {fold(t.name) for t in tables} | {fold(n) for n in views} | {fold(n) for n in triggers}
+        clashes = [t.name for t in declared.tables if fold(t.name) in json_names] + [
+            n for n, _ in declared.views + declared.triggers if fold(n) in json_names]
+        for name in clashes:
+            self.problem(parts, f"{json.dumps(name)} is declared twice: in this database's JSON keys and in "
+                         f"{declared.origin.get(fold(name), 'the SQL files')}")
+        merged = tables + tuple(declared.tables)
+        return merged, {**views, **dict(declared.views)}, {**triggers, **dict(declared.triggers)}
 
     def views_and_triggers(self, tables: tuple[Table, ...], views: dict[str, str], triggers: dict[str, str],
                            parts: list[PathPart]) -> None:

@@ -140,6 +140,25 @@ def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list
     return entry, notes
 
 
+def snapshot_sql(db_path: Path, timeout: float = 10.0) -> str:
+    """The database's own DDL, in creation order, as an SQL file a declaration can name (lossless)."""
+    if not db_path.is_file():
+        raise SnapshotError(f"{db_path} does not exist or is not a file")
+    try:
+        problem = header_problem(db_path)
+        if problem:
+            raise SnapshotError(f"{db_path}: {problem}")
+        with reading(db_path, timeout) as conn:
+            ddl = conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' "
+                               "ESCAPE '\\' ORDER BY rowid").fetchall()
+    except OSError as exc:
+        raise SnapshotError(f"cannot read {db_path}: {exc.strerror or exc}") from None
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{db_path}: {error_text(exc)}") from None
+    return f"-- schema of {db_path.name}, written by selfheal schema.snapshot --format sql\n" + "".join(
+        f"{text};\n" for (text,) in ddl)
+
+
 def entry_name(db_path: Path, base: Path, name: Optional[str]) -> str:
     """The key under "databases": --name, else the path relative to the schema file's folder (base)."""
     if name:

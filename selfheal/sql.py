@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Optional
 
-from .model import Column, Default, Index, Literal, Table
+from .model import Column, Default, Index, Literal, Table, fold
 
 _BARE_DEFAULTS = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "NULL", "TRUE", "FALSE"}
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -43,7 +43,9 @@ def _is_string_literal(expr: str) -> bool:
 
 
 def column_def(column: Column, inline_pk: bool = False) -> str:
-    """The column definition as it appears in CREATE TABLE or ADD COLUMN."""
+    """The column definition as it appears in CREATE TABLE or ADD COLUMN (SQL-declared: as written)."""
+    if column.definition and not inline_pk:
+        return column.definition
     parts = [quote_ident(column.name)]
     if column.type:
         parts.append(column.type)
@@ -60,7 +62,9 @@ def column_def(column: Column, inline_pk: bool = False) -> str:
 
 
 def create_table(table: Table) -> str:
-    """CREATE TABLE for a declared table, columns in declared order."""
+    """CREATE TABLE for a declared table, columns in declared order (SQL-declared: its own text)."""
+    if table.sql:
+        return table.sql
     single_pk = table.primary_key[0] if len(table.primary_key) == 1 else None
     defs = [column_def(c, inline_pk=c.name == single_pk) for c in table.columns]
     if len(table.primary_key) > 1:
@@ -69,7 +73,9 @@ def create_table(table: Table) -> str:
 
 
 def create_index(table: str, index: Index, name: str) -> str:
-    """CREATE [UNIQUE] INDEX with every identifier quoted."""
+    """CREATE [UNIQUE] INDEX with every identifier quoted (SQL-declared: its own text)."""
+    if index.sql:
+        return index.sql
     unique = "UNIQUE " if index.unique else ""
     cols = ", ".join(quote_ident(c or "") for c in index.columns)
     return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({cols})"
@@ -214,6 +220,43 @@ def same_sql(a: str, b: str) -> bool:
     return " ".join(a.strip().rstrip(";").split()) == " ".join(b.strip().rstrip(";").split())
 
 
+_CREATE_VIEW = re.compile(r"\s*CREATE\s+VIEW\b", re.IGNORECASE)
+
+
+def view_body(declared: str) -> str:
+    """The SELECT of a view declared as a SELECT (JSON) or as its CREATE VIEW statement (SQL files)."""
+    return view_select(declared) if _CREATE_VIEW.match(code_only(declared)) else declared
+
+
 def create_view(name: str, select: str) -> str:
-    """CREATE VIEW for a declared view."""
+    """CREATE VIEW for a declared view (declared as a whole statement: as written)."""
+    if _CREATE_VIEW.match(code_only(select)):
+        return select.strip().rstrip(";")
     return f"CREATE VIEW {quote_ident(name)} AS {select.strip().rstrip(';')}"
+
+
+def column_definitions(create_sql: str) -> dict[str, str]:
+    """Each column's definition text in a CREATE TABLE statement, by folded column name."""
+    items = _top_level_items(create_sql)
+    if items is None:
+        return {}
+    out = {}
+    for start, end in items[1]:
+        text = create_sql[start:end].strip()
+        if not text or _TABLE_CONSTRAINT.match(text):
+            continue
+        name = _leading_name(text)
+        if name:
+            out[fold(name)] = text
+    return out
+
+
+def _leading_name(text: str) -> str:
+    """The identifier a column definition starts with, unquoted."""
+    closers = {'"': '"', "`": "`", "[": "]", "'": "'"}
+    if text[0] in closers:
+        end = _closing(text, 1, closers[text[0]])
+        inner = text[1:end]
+        return inner if text[0] == "[" else inner.replace(text[0] * 2, text[0])
+    match = re.match(r"[^\s(]+", text)
+    return match.group(0) if match else ""

@@ -148,14 +148,15 @@ def _after_double_dash(remainder: str) -> list[str]:
             "out": "write into this schema.json (created, or only this database's entry replaced)",
             "name": "the key under \"databases\" (default: the path relative to the schema's folder)",
             "schema": "the schema.json the entry is for: its folder is what the key is relative to "
-                      "(default: --out's folder, else $SELFHEAL_SCHEMA's, else the current folder)"})
-def snapshot_task(c, database, out=None, name=None, schema=None):
+                      "(default: --out's folder, else $SELFHEAL_SCHEMA's, else the current folder)",
+            "format": "json (a schema.json entry, the default) or sql (the database's own DDL, lossless)"})
+def snapshot_task(c, database, out=None, name=None, schema=None, format="json"):
     """Print (or --out: write) the schema.json entry of an existing database."""
     from selfheal.cli import snapshot
 
     chosen = out or schema or os.environ.get("SELFHEAL_SCHEMA")
     base = Path(chosen).expanduser().absolute().parent if chosen else Path.cwd()
-    _finish(snapshot(Path(database), Path(out) if out else None, name, base))
+    _finish(snapshot(Path(database), Path(out) if out else None, name, base, format))
 
 
 @task(help={"schema": "where to write schema.json (default: schema.json in the current folder); never overwritten",
