@@ -42,11 +42,19 @@ class Finding:
     target: str
     status: Status
     message: str
-    hint: str = ""
+    hint: str = ""  # None (as a project check may pass) is read as ""
     action: str = ""
     notable: bool = False  # an ok finding worth showing by default (e.g. an undeclared table)
     group: str = ""  # the glob pattern of a fleet member: the text report folds a fleet's alike findings
     silenced: bool = False  # settings.silence matched it: reported, never counted, never changes the exit code
+
+    def __post_init__(self) -> None:
+        if self.hint is None:
+            object.__setattr__(self, "hint", "")
+        if self.action is None:
+            object.__setattr__(self, "action", "")
+        if not isinstance(self.status, Status):
+            object.__setattr__(self, "status", Status(self.status))  # "warning" works as Status.WARNING
 
     def to_json(self) -> dict[str, Any]:
         """The finding as a JSON-ready dict (empty hint/action left out)."""

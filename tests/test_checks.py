@@ -196,3 +196,20 @@ def test_seed_rows_need_a_key_and_declared_columns(tmp_path):
     messages = [c["message"] for c in json.loads(p.stdout)["checks"]]
     assert p.returncode == 1
     assert any("need a primary key" in m for m in messages) and any('"nope" is not declared' in m for m in messages)
+
+
+def test_a_finding_written_as_the_docs_show_it_works(tmp_path):
+    (tmp_path / "checks.py").write_text(textwrap.dedent('''
+        from selfheal import Finding, Status, check
+
+        @check("model.file")
+        def model_file(ctx):
+            return [Finding("model.file", "models/x.bin", Status.WARNING, "missing", hint=None),
+                    Finding("model.file", "models/y.bin", "ok", "present")]
+    '''))
+    write_schema(tmp_path, {"checks": ["checks.py"]})
+    p = invoke(tmp_path, "validate", "--check", "--json")
+    found = {c["target"]: c for c in json.loads(p.stdout)["checks"] if c["check"] == "model.file"}
+    assert found["models/x.bin"] == {"check": "model.file", "target": "models/x.bin", "status": "warning",
+                                     "message": "missing"}
+    assert found["models/y.bin"]["status"] == "ok" and p.returncode == 2
