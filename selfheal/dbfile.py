@@ -33,24 +33,6 @@ def database_files(root: Path, desired: Database) -> list[tuple[Path, str]]:
 HEADER = b"SQLite format 3\x00"
 
 
-def new_file_beside(path: Path, mode: int) -> Path:
-    """Create an empty file with a fresh, unpredictable name beside `path` (O_EXCL, never through a link).
-
-    `mode` is narrowed by the umask, as for any new file; the name ends in .selfheal-new, so a glob
-    never takes it for a database."""
-    import tempfile
-
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".selfheal-new", dir=path.parent)
-    try:
-        if hasattr(os, "fchmod"):
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, mode & ~umask)
-    finally:
-        os.close(fd)
-    return Path(name)
-
-
 def connect(path: Path, readonly: bool, timeout: float) -> sqlite3.Connection:
     """Open a database in autocommit mode (transactions are explicit); read-only never creates."""
     uri = "file:" + quote(path.absolute().as_posix(), safe="/:") + ("?mode=ro" if readonly else "")

@@ -17,7 +17,6 @@ from .dbfile import (
     error_text,
     header_problem,
     is_corruption,
-    new_file_beside,
     quick_check,
     reading,
     soundness,
@@ -40,6 +39,7 @@ from .ops import (
     op_targets,
 )
 from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
+from .safefile import new_file_beside
 from .sql import quote_ident, quote_literal
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from .backup import newest_good_backup
 from .context import RunContext
-from .dbfile import connect, database_files, error_text, header_problem, is_corruption, new_file_beside, soundness
+from .dbfile import connect, database_files, error_text, header_problem, is_corruption, soundness
 from .findings import Finding, Status
 from .journal import needs_recovery
 from .lock import failure
-from .safefile import UnsafePath, link_problem, project_owner
+from .safefile import UnsafePath, link_problem, new_file_beside, project_owner
 
 
 def corruption(path: Path, timeout: float) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .context import Mode, RunContext
-from .findings import Finding, Status, exit_code, matches, overall_status, silence, summarize
+from .findings import ALWAYS_SHOWN, Finding, Status, exit_code, matches, overall_status, silence, summarize
 from .model import Project
 from .schemafile import SchemaError
 
@@ -83,8 +83,8 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
     finally:
         ctx.close()
     if only:
-        findings = [f for f in findings if not f.check or f.check in ("schema", "internal", "audit", "checks")
-                    or any(matches(f.check, t) for t in only)]
+        kept = (*ALWAYS_SHOWN, "checks")
+        findings = [f for f in findings if f.check in kept or any(matches(f.check, t) for t in only)]
     if skip:
         findings = [f for f in findings if not any(matches(f.check, t) for t in skip)]
     findings = silence(findings, project.silence)

@@ -76,6 +76,22 @@ def shared_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def new_file_beside(path: Path, mode: int) -> Path:
+    """Create an empty file with a fresh, unpredictable name beside `path` (O_EXCL, never through a link).
+
+    `mode` is narrowed by the umask, as for any new file; the name ends in .selfheal-new, so a glob
+    never takes it for a database."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".selfheal-new", dir=path.parent)
+    try:
+        if hasattr(os, "fchmod"):
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, mode & ~umask)
+    finally:
+        os.close(fd)
+    return Path(name)
+
+
 def open_private_append(path: Path) -> int:
     """An append-only descriptor on a 0600 file; a link in its place is refused (O_NOFOLLOW)."""
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
