@@ -37,6 +37,10 @@ class Column:
     references: Optional[tuple[str, str]] = None
     hidden: bool = False  # generated or hidden column: never copied by a rebuild
     definition: str = ""  # declared in SQL: the column's own definition text, used as written
+    unique: bool = False  # declared constraints (JSON keys): created with the column, never compared live
+    check: str = ""
+    collate: str = ""
+    fk_actions: str = ""  # e.g. "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Index:
     origin: str = "c"  # c: CREATE INDEX, u: UNIQUE constraint, pk: primary key
     partial: bool = False
     sql: Optional[str] = None
+    where: str = ""  # declared partial index: its WHERE expression
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Table:
     without_rowid: bool = False
     strict: bool = False  # live only: a STRICT table takes only INT, INTEGER, REAL, TEXT, BLOB and ANY
     rows: tuple[tuple[tuple[str, Literal], ...], ...] = ()  # declared seed rows: (column, value) pairs each
+    checks: tuple[str, ...] = ()  # declared table CHECK expressions
 
     @cached_property
     def _by_name(self) -> dict[str, Column]:

@@ -407,7 +407,7 @@ def _alter_cannot_add(column: Column) -> bool:
     """True when ALTER TABLE ADD COLUMN refuses this column on a table with rows."""
     if _needs_value(column):
         return True
-    if column.definition and _ALTER_REFUSES.search(sql.code_only(column.definition)):
+    if column.unique or (column.definition and _ALTER_REFUSES.search(sql.code_only(column.definition))):
         return True  # UNIQUE, PRIMARY KEY and STORED generated columns: only a rebuild adds them
     if column.default is not None and column.default.sql and not _is_constant_literal(column.default):
         return True
@@ -436,11 +436,11 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
     for index in table.indexes:
         base = index.name or sql.default_index_name(table.name, index.columns)
         target = f"{label}:{table_name}#{base}"
-        if index.sql and live is not None:  # declared in SQL: its name and text are the declaration
+        if (index.sql or index.where) and live is not None:  # declared in SQL, or partial: matched by name
             same_name = next((i for i in live.indexes if fold(i.name or "") == fold(base)), None)
             if same_name is not None:
                 matched.add(fold(base))
-                if not sql.same_sql(same_name.sql or "", index.sql):
+                if index.sql and not sql.same_sql(same_name.sql or "", index.sql):
                     result.findings.append(Finding(
                         "db.index", target, Status.WARNING, "differs from its declared SQL (left as it is)",
                         hint="indexes are never rebuilt: drop it by hand to have it created as declared"))

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Optional, Union
 
 from .model import AppSpec, Column, Database, Default, EnvSpec, Index, Project, Table, fold
+from .sql import code_only
 
 SCHEMA_OF_SCHEMA = Path(__file__).with_name("schema.schema.json")
 PathPart = Union[str, int]
@@ -28,6 +29,12 @@ _CONSTRAINT_WORD = re.compile(r"\b(NOT\s+NULL|PRIMARY\s+KEY|DEFAULT|REFERENCES|C
                               r"AUTOINCREMENT|CONSTRAINT|AS|NULL|ON\s+CONFLICT)\b", re.IGNORECASE)
 _CONSTRAINT_KEYS = {"NOT NULL": "not_null", "PRIMARY KEY": "primary_key", "DEFAULT": "default",
                     "REFERENCES": "references", "AUTOINCREMENT": "primary_key"}
+
+
+def _uses_constraints(table: Table) -> bool:
+    """True when a declared table uses a constraint key SQLite must check at load."""
+    return bool(table.checks or table.strict or table.without_rowid or any(i.where for i in table.indexes)
+                or any(c.unique or c.check or c.collate or c.fk_actions for c in table.columns))
 
 
 class SchemaError(Exception):
@@ -468,7 +475,7 @@ class _Builder:
         by_name = {fold(t.name): t for t in tables}
         tables = [
             replace(table, columns=tuple(
-                replace(c, references=self.resolve_reference(c.references[1], by_name,
+                replace(c, references=self.resolve_reference(c.references, by_name,
                                                              parts + [table.name, "columns", c.name]))
                 if c.references else c
                 for c in table.columns))
@@ -527,7 +534,10 @@ class _Builder:
                 self.problem(parts + ["indexes", i, "columns"], "a column is listed twice")
             if spec.get("name"):
                 self.reserved(spec["name"], parts + ["indexes", i, "name"], "index")
-            indexes.append(Index(columns=tuple(declared.get(fold(c), c) for c in cols),
+            if spec.get("where") and not spec.get("name"):
+                self.problem(parts + ["indexes", i], "a partial index (\"where\") needs a \"name\"")
+            indexes.append(Index(columns=tuple(declared.get(fold(c), c) for c in cols), where=spec.get("where", ""),
+                                 partial=bool(spec.get("where")),
                                  unique=bool(spec.get("unique", False)), name=spec.get("name")))
         rows = []
         for i, row in enumerate(body.get("rows", [])):
@@ -542,8 +552,44 @@ class _Builder:
                 self.problem(parts + ["rows", i], f"seed row lacks primary key column {', '.join(absent)}")
             if not unknown and not absent:
                 rows.append(tuple((declared[fold(c)], v) for c, v in row.items()))
-        return Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
-                     rows=tuple(rows))
+        strict = bool(body.get("strict", False))
+        if strict:
+            from .plan import STRICT_TYPES
+
+            for col in columns:
+                if col.type.upper() not in STRICT_TYPES:
+                    self.problem(parts + ["columns", col.name, "type"], f"{json.dumps(col.type)} is not allowed in a "
+                                 "STRICT table (INT, INTEGER, REAL, TEXT, BLOB or ANY)")
+        table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
+                      rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
+                      without_rowid=bool(body.get("without_rowid", False)))
+        if _uses_constraints(table):
+            self.constraints_problems(table, parts)
+        return table
+
+    def constraints_problems(self, table: Table, parts: list[PathPart]) -> None:
+        """Let SQLite build a table that uses constraint keys: every expression must be part of one
+        column or CHECK (an expression that closes its own parenthesis could smuggle in more)."""
+        from .sql import create_index, create_table
+
+        memory = sqlite3.connect(":memory:")
+        try:
+            memory.execute(create_table(replace(table, columns=tuple(replace(c, references=None, fk_actions="")
+                                                                     for c in table.columns))))
+            names = [r[0] for r in memory.execute("SELECT name FROM pragma_table_info(?)", (table.name,))]
+            checks = len(re.findall(r"\bCHECK\b", code_only(create_table(table)), re.IGNORECASE))
+            if names != [c.name for c in table.columns] or checks != len(table.checks) + sum(
+                    bool(c.check) for c in table.columns):
+                self.problem(parts, "its constraint expressions do not each stay within their column or CHECK")
+            for i, index in enumerate(table.indexes):
+                if index.where:
+                    memory.execute(create_index(table.name, index, index.name or "probe_index"))
+                    if memory.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'").fetchone()[0] != i + 1:
+                        self.problem(parts + ["indexes", i, "where"], "is not one expression")
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            self.problem(parts, f"SQLite refuses its declaration: {exc}")
+        finally:
+            memory.close()
 
     def column(self, name: str, spec: Union[str, dict[str, Any]], parts: list[PathPart]) -> Column:
         if isinstance(spec, str):
@@ -565,11 +611,28 @@ class _Builder:
                 self.check_sql_default(default, parts + ["default", "sql"])
             else:
                 default = Default(raw)
-        references = None
+        references, actions = None, []
         if "references" in spec:
-            references = ("", spec["references"])  # resolved once every table is known
+            target = spec["references"]
+            if isinstance(target, dict):  # resolved once every table is known: ("", "t.c") or (table, column)
+                references = (target["table"], target["column"])
+                actions = [f"ON DELETE {target['on_delete']}" if "on_delete" in target else "",
+                           f"ON UPDATE {target['on_update']}" if "on_update" in target else "",
+                           "DEFERRABLE INITIALLY DEFERRED" if target.get("deferrable") else ""]
+            else:
+                references = ("", target)
         return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
-                      default=default, references=references)
+                      default=default, references=references, unique=bool(spec.get("unique", False)),
+                      check=spec.get("check", "").strip(), collate=spec.get("collate", ""),
+                      fk_actions=" ".join(a for a in actions if a))
+
+    def parent_key(self, target: Table, column: str, text: str, parts: list[PathPart]) -> tuple[str, str]:
+        """A resolved reference; one to neither the primary key nor a unique column is a problem."""
+        if not is_parent_key(target, column):
+            self.problem(parts + ["references"], f"{json.dumps(text)} is neither the primary key of "
+                         f"{json.dumps(target.name)} nor a unique column: SQLite would refuse every write "
+                         "to this table (foreign key mismatch)")
+        return target.name, column
 
     def type_problem(self, type_name: str) -> str:
         """Why a type string is not a bare SQLite type name ("" when it is), asking SQLite itself.
@@ -624,19 +687,22 @@ class _Builder:
             self._valid_defaults.add(expr)
 
     def resolve_reference(
-        self, text: str, by_name: dict[str, Table], parts: list[PathPart]
+        self, given: tuple[str, str], by_name: dict[str, Table], parts: list[PathPart]
     ) -> Optional[tuple[str, str]]:
-        """Split "table.column" at the dot that names a declared table and column."""
+        """Split "table.column" at the dot that names a declared table and column (or take the pair)."""
+        table_name, text = given
+        if table_name:
+            text = f"{table_name}.{text}"
+            target = by_name.get(fold(table_name))
+            column = target.column(given[1]) if target else None
+            if target and column:
+                return self.parent_key(target, column.name, text, parts)
         for i, ch in enumerate(text):
             if ch == ".":
                 target = by_name.get(fold(text[:i]))
                 column = target.column(text[i + 1:]) if target else None
                 if target and column:
-                    if not is_parent_key(target, column.name):
-                        self.problem(parts + ["references"], f"{json.dumps(text)} is neither the primary key of "
-                                     f"{json.dumps(target.name)} nor a unique column: SQLite would refuse every write "
-                                     "to this table (foreign key mismatch)")
-                    return target.name, column.name
+                    return self.parent_key(target, column.name, text, parts)
         self.problem(parts + ["references"], f"{json.dumps(text)} does not name a declared column "
                      "(\"table.column\" in the same database)")
         return None
@@ -645,6 +711,9 @@ class _Builder:
 def is_parent_key(table: Table, column: str) -> bool:
     """True when a foreign key may point at this column: the table's whole primary key, or unique alone."""
     if [fold(c) for c in table.primary_key] == [fold(column)]:
+        return True
+    declared = table.column(column)
+    if declared is not None and declared.unique:
         return True
     return any(i.unique and not i.partial and [fold(c or "") for c in i.columns] == [fold(column)]
                for i in table.indexes)

@@ -55,9 +55,17 @@ def column_def(column: Column, inline_pk: bool = False) -> str:
         parts.append("NOT NULL")
     if column.default is not None:
         parts.append("DEFAULT " + default_sql(column.default))
+    if column.collate:
+        parts.append(f"COLLATE {column.collate}")
+    if column.unique:
+        parts.append("UNIQUE")
+    if column.check:
+        parts.append(f"CHECK ({column.check})")
     if column.references:
         table, col = column.references
         parts.append(f"REFERENCES {quote_ident(table)} ({quote_ident(col)})")
+        if column.fk_actions:
+            parts.append(column.fk_actions)
     return " ".join(parts)
 
 
@@ -69,7 +77,10 @@ def create_table(table: Table) -> str:
     defs = [column_def(c, inline_pk=c.name == single_pk) for c in table.columns]
     if len(table.primary_key) > 1:
         defs.append("PRIMARY KEY (" + ", ".join(map(quote_ident, table.primary_key)) + ")")
-    return f"CREATE TABLE {quote_ident(table.name)} (\n  " + ",\n  ".join(defs) + "\n)"
+    defs.extend(f"CHECK ({expr})" for expr in table.checks)
+    options = ", ".join(o for o, on in (("STRICT", table.strict), ("WITHOUT ROWID", table.without_rowid)) if on)
+    return f"CREATE TABLE {quote_ident(table.name)} (\n  " + ",\n  ".join(defs) + "\n)" + (
+        f" {options}" if options else "")
 
 
 def create_index(table: str, index: Index, name: str) -> str:
@@ -78,7 +89,8 @@ def create_index(table: str, index: Index, name: str) -> str:
         return index.sql
     unique = "UNIQUE " if index.unique else ""
     cols = ", ".join(quote_ident(c or "") for c in index.columns)
-    return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({cols})"
+    where = f" WHERE {index.where}" if index.where else ""
+    return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({cols}){where}"
 
 
 def add_column(table: str, column: Column) -> str:
