@@ -32,6 +32,9 @@ def health(root: Path) -> dict[str, Any]:
                 for table in db.tables:
                     quoted = '"' + table.name.replace('"', '""') + '"'
                     entry["tables"][table.name] = conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
+                for name, _ in db.views:  # the declared views, read as the app would (e.g. thread_overview)
+                    quoted = '"' + name.replace('"', '""') + '"'
+                    entry.setdefault("views", {})[name] = conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
             finally:
                 conn.close()
             entry["ok"] = True
@@ -50,7 +53,8 @@ def page(state: dict[str, Any]) -> str:
     rows = []
     for path, entry in state["databases"].items():
         status = "ok" if entry.get("ok") else html.escape(entry.get("error", "error"))
-        tables = ", ".join(f"{html.escape(t)}: {n}" for t, n in entry.get("tables", {}).items())
+        tables = ", ".join(f"{html.escape(t)}: {n}" for t, n in
+                           [*entry.get("tables", {}).items(), *entry.get("views", {}).items()])
         rows.append(f"<tr><td>{html.escape(path)}</td><td>{status}</td><td>{tables}</td></tr>")
     run = state.get("last_validation") or {}
     verdict = "healthy" if state["healthy"] else "NOT healthy"

@@ -581,10 +581,12 @@ class _Builder:
             if names != [c.name for c in table.columns] or checks != len(table.checks) + sum(
                     bool(c.check) for c in table.columns):
                 self.problem(parts, "its constraint expressions do not each stay within their column or CHECK")
+            made = 0
             for i, index in enumerate(table.indexes):
                 if index.where:
                     memory.execute(create_index(table.name, index, index.name or "probe_index"))
-                    if memory.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'").fetchone()[0] != i + 1:
+                    made += 1
+                    if memory.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'").fetchone()[0] != made:
                         self.problem(parts + ["indexes", i, "where"], "is not one expression")
         except (sqlite3.Error, sqlite3.Warning) as exc:
             self.problem(parts, f"SQLite refuses its declaration: {exc}")

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import sqlite3
 
 import pytest
 
@@ -132,3 +133,22 @@ def test_each_malformed_schema_is_exit_1_with_its_problem_named(tmp_path, text, 
     p = invoke(tmp_path, "validate")
     assert p.returncode == 1 and words in p.stdout and "Traceback" not in p.stdout + p.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_the_demo_schema_behaves_as_declared(demo):
+    assert invoke(demo, "validate").returncode == 2
+    chat = sqlite3.connect(demo / "data/chat.db")
+    chat.execute("PRAGMA foreign_keys = ON")
+    chat.execute("INSERT INTO threads (id, user_id, title, updated_at) VALUES (1, 1, 'a', '2000-01-01')")
+    chat.execute("INSERT INTO messages (thread_id, role, content) VALUES (1, 'user', 'hi')")
+    chat.execute("UPDATE threads SET title = 'b' WHERE id = 1")
+    assert chat.execute("SELECT updated_at > '2000-01-01' FROM threads").fetchone() == (1,)  # the trigger
+    assert chat.execute("SELECT title, messages FROM thread_overview").fetchall() == [("b", 1)]  # the view
+    chat.execute("DELETE FROM threads")
+    assert chat.execute("SELECT count(*) FROM messages").fetchone() == (0,)  # ON DELETE CASCADE
+    chat.close()
+    auth = sqlite3.connect(demo / "data/auth.db")
+    auth.execute("INSERT INTO users (email, password_hash) VALUES ('A@x.io', 'h')")
+    with pytest.raises(sqlite3.IntegrityError):
+        auth.execute("INSERT INTO users (email, password_hash) VALUES ('a@x.io', 'h')")  # NOCASE + unique
+    auth.close()
