@@ -60,8 +60,7 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
     try:
         problem = header_problem(path)
     except OSError as exc:
-        return [Finding("db.file", label, Status.ERROR, f"cannot read the database: {exc.strerror or exc}",
-                        hint="this user needs read and write permission on the file and its folder")]
+        return [_unreadable(label, exc)]
     if problem:
         return [_corrupt(label, problem)]
     recovered: list[Finding] = []
@@ -70,10 +69,12 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
             if not ctx.healing:
                 return _check_recovered_copy(ctx, desired, path, label)
             ctx.lock()
-            if journal.needs_recovery(path, timeout):  # another run may have recovered it meanwhile
-                recovered.append(journal.recover(path, label, ctx.project.state_dir,
-                                                 backup_folder(ctx.project.state_dir, label), timeout))
-                ctx.audit.record("db.recovered", label, recovered[0].action, "applied")
+            # another run, or the app's own read-write open, may have recovered it meanwhile
+            done = journal.needs_recovery(path, timeout) and journal.recover(
+                path, label, ctx.project.state_dir, backup_folder(ctx.project.state_dir, label), timeout)
+            if done:
+                recovered.append(done)
+                ctx.audit.record("db.recovered", label, done.action, "applied")
     except Exception as exc:  # RecoveryFailed, ProjectLocked, OSError, sqlite3.Error: the file is as it was
         reason, hint = failure(exc, "nothing was lost: the database and its journal were left in place (and backed "
                                "up where possible); open it with the sqlite3 shell as its owner")
@@ -82,6 +83,11 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
         return [Finding("db.recovered", label, Status.ERROR, f"{journal.describe(path)} could not be recovered: "
                         f"{reason}", hint=hint)]
     return recovered + _check_sound_file(ctx, desired, path, label)
+
+
+def _unreadable(label: str, exc: OSError) -> Finding:
+    return Finding("db.file", label, Status.ERROR, f"cannot read the database: {exc.strerror or exc}",
+                   hint="this user needs read and write permission on the file and its folder")
 
 
 def _check_recovered_copy(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
@@ -122,8 +128,7 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         return [_sqlite_error(label, exc, timeout)]
     except OSError as exc:
-        return [Finding("db.file", label, Status.ERROR, f"cannot read the database: {exc.strerror or exc}",
-                        hint="this user needs read and write permission on the file and its folder")]
+        return [_unreadable(label, exc)]
     ctx.cache.forget("db:" + label)
     if not ctx.healing:
         return _report(desired, label, the_plan, healed=False)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 from .dbfile import connect, soundness
 from .findings import Finding, Status
@@ -91,13 +92,17 @@ def _sound_alone(path: Path, timeout: float) -> str:
             conn.close()
 
 
-def recover(path: Path, label: str, state_dir: Path, backup_folder: Path, timeout: float) -> Finding:
+def recover(path: Path, label: str, state_dir: Path, backup_folder: Path, timeout: float) -> Optional[Finding]:
     """Back up the database and its journal together, then let SQLite roll back (or set junk aside).
 
-    The caller holds the project lock. Raises RecoveryFailed, OSError or sqlite3.Error; the
-    database is then as it was (the pair's backup stays)."""
+    The caller holds the project lock. None when the journal is already gone (recovered by the app's
+    own open meanwhile). Raises RecoveryFailed, OSError or sqlite3.Error; the database is then as it
+    was (the pair's backup stays)."""
     journal = journal_of(path)
-    junk = is_junk(journal)
+    try:
+        junk = is_junk(journal)
+    except FileNotFoundError:
+        return None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     ensure_private_dirs(state_dir, backup_folder)
     saved = backup_folder / f"{stamp}.pre-recovery"

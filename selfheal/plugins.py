@@ -190,6 +190,12 @@ def _fix(ctx: RunContext, registered_check: Registered, view: CheckContext, fail
     action = f"{registered_check.fix.__name__}()"
     try:
         ctx.lock()
+    except Exception as exc:  # ProjectLocked, an unusable .selfheal/: the fix never ran
+        from .lock import failure
+
+        reason, hint = failure(exc, "this user must be able to write .selfheal/ beside schema.json")
+        return [replace(f, hint=f"not fixed: {reason}; {hint}") for f in failing]
+    try:
         registered_check.fix(view, failing)
     except Exception as exc:
         _debug_traceback()

@@ -66,14 +66,19 @@ def write_private(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
         raise
 
 
+def current_umask() -> int:
+    """The process umask (reading it means setting it: set straight back)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def shared_mode(path: Path) -> int:
     """The mode a user's own file keeps when rewritten: its current one, else 0666 less the umask."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~current_umask()
 
 
 def new_file_beside(path: Path, mode: int) -> Path:
@@ -84,9 +89,7 @@ def new_file_beside(path: Path, mode: int) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".selfheal-new", dir=path.parent)
     try:
         if hasattr(os, "fchmod"):
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, mode & ~umask)
+            os.fchmod(fd, mode & ~current_umask())
     finally:
         os.close(fd)
     return Path(name)

@@ -455,3 +455,12 @@ def test_a_strict_table_refuses_other_types_as_a_predicted_error_never_corruptio
     assert columns(db, "t0") == ["id", "a", "n"]
     assert {(f.check, f.target) for f in before_dry.findings if f.status.value == "error" and not f.action} == {
         (f.check, f.target) for f in report.findings if f.status.value == "error"}
+
+
+def test_a_journal_recovered_meanwhile_is_no_failure(tmp_path):
+    from selfheal import journal
+
+    make(tmp_path / "app.db", "CREATE TABLE t (v TEXT)")
+    assert journal.recover(tmp_path / "app.db", "app.db", tmp_path / ".selfheal",
+                           tmp_path / ".selfheal" / "backups" / "x", 1.0) is None
+    assert not (tmp_path / ".selfheal").exists()  # nothing backed up, nothing changed
