@@ -143,8 +143,8 @@ def snapshot(s: Scratch) -> None:
          "CREATE TABLE Album (AlbumId INTEGER PRIMARY KEY, Title TEXT NOT NULL, "
          "ArtistId INTEGER NOT NULL REFERENCES Artist (ArtistId))",
          "CREATE INDEX IFK_AlbumArtistId ON Album (ArtistId)",
-         "CREATE TABLE Customer (CustomerId INTEGER PRIMARY KEY, Email TEXT NOT NULL UNIQUE, "
-         "Country TEXT DEFAULT 'USA')",
+         "CREATE TABLE Customer (CustomerId INTEGER PRIMARY KEY, Email TEXT NOT NULL UNIQUE COLLATE NOCASE, "
+         "Country TEXT DEFAULT 'USA' CHECK (length(Country) = 3), Notes)",
          "CREATE TABLE Invoice (InvoiceId INTEGER PRIMARY KEY, CustomerId INTEGER NOT NULL REFERENCES Customer, "
          "Total NUMERIC(10, 2) NOT NULL DEFAULT 0, InvoiceDate DATETIME DEFAULT CURRENT_TIMESTAMP)",
          "CREATE VIEW big_orders AS SELECT * FROM Invoice WHERE Total > 100")

@@ -7,7 +7,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any, Optional
 
-from .model import Column, Database, Default, Index, Table, fold
+from .model import Column, Database, Default, ForeignKey, Index, Table, fold
 from .sql import code_only
 
 _USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
@@ -25,7 +25,7 @@ WHERE {_USER_TABLES} AND ii.key = 1 ORDER BY m.rowid, il.seq, ii.seqno
 # read apart: a join on sqlite_master.name has no index to use and grows quadratically
 _OBJECTS = "SELECT type, name, sql FROM sqlite_master"
 _FOREIGN_KEYS = f"""
-SELECT m.name, f.id, f."table", f."from", f."to"
+SELECT m.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete
 FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
 WHERE {_USER_TABLES} ORDER BY m.rowid, f.id, f.seq
 """
@@ -48,8 +48,10 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         entry = indexes[table].setdefault(name, [unique, origin, partial, index_sql.get(name), []])
         entry[4].append(col)
     fks: dict[str, dict[int, list[tuple[str, str, Optional[str]]]]] = defaultdict(lambda: defaultdict(list))
-    for table, fk_id, parent, col_from, col_to in _rows(conn, _FOREIGN_KEYS):
+    fk_actions: dict[tuple[str, int], str] = {}
+    for table, fk_id, parent, col_from, col_to, on_update, on_delete in _rows(conn, _FOREIGN_KEYS):
         fks[table][fk_id].append((parent, col_from, col_to))
+        fk_actions[(table, fk_id)] = actions_text(on_delete, on_update)
     triggers: dict[str, list[str]] = defaultdict(list)
     for table, sql in conn.execute(_TRIGGERS):
         triggers[fold(table)].append(sql)
@@ -57,6 +59,8 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
     tables = []
     for name, rows in columns.items():
         references = _single_column_references(fks.get(name, {}), pks)
+        actions = {fold(parts[0][1]): fk_actions[(name, fk_id)] for fk_id, parts in fks.get(name, {}).items()
+                   if len(parts) == 1}
         cols = tuple(
             Column(
                 name=col,
@@ -65,6 +69,7 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
                 default=Default(dflt, sql=True) if dflt is not None else None,
                 references=references.get(fold(col)),
                 hidden=bool(hidden),
+                fk_actions=actions.get(fold(col), "") if fold(col) in references else "",
             )
             for col, ctype, notnull, dflt, _pk, hidden in rows
         )
@@ -76,11 +81,34 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         sql = table_sql[name]
         tables.append(Table(name=name, columns=cols, primary_key=pks[name], indexes=idx, sql=sql,
                             triggers=tuple(triggers.get(fold(name), ())),
+                            foreign_keys=_composite_keys(fks.get(name, {}), pks, fk_actions, name),
                             without_rowid=_option(_WITHOUT_ROWID, sql), strict=_option(_STRICT, sql)))
     views = tuple((name, sql) for kind, name, sql in objects if kind == "view" and sql)
     live_triggers = tuple((name, sql) for kind, name, sql in objects if kind == "trigger" and sql)
     return Database(path=path, tables=tuple(tables), views=views, triggers=live_triggers,
                     object_names=frozenset(fold(name) for _, name, _ in objects))
+
+
+def actions_text(on_delete: str, on_update: str) -> str:
+    """ON DELETE / ON UPDATE clauses as PRAGMA foreign_key_list reports them ("" for NO ACTION)."""
+    return " ".join(f"ON {what} {action}" for what, action in (("DELETE", on_delete), ("UPDATE", on_update))
+                    if action and action.upper() != "NO ACTION")
+
+
+def _composite_keys(fks: dict[int, list[tuple[str, str, Optional[str]]]], pks: dict[str, tuple[str, ...]],
+                    actions: dict[tuple[str, int], str], table: str) -> tuple[ForeignKey, ...]:
+    """Foreign keys over several columns, in the order SQLite lists them."""
+    out = []
+    for fk_id, parts in sorted(fks.items()):
+        if len(parts) < 2:
+            continue
+        parent = parts[0][0]
+        to = [p[2] for p in parts]
+        if any(t is None for t in to):
+            to = list(next((pk for name, pk in pks.items() if fold(name) == fold(parent)), ()))
+        out.append(ForeignKey(tuple(p[1] for p in parts), parent, tuple(t or "" for t in to),
+                              actions[(table, fk_id)]))
+    return tuple(reversed(out))  # SQLite numbers them from the last declared
 
 
 def _option(option: re.Pattern[str], sql: str) -> bool:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import catalog
+from . import catalog, constraints
 from .compare import column_differences, find_index
 from .dbfile import database_files, error_text, header_problem, reading
 from .model import Database, Project, fold
-from .sql import column_def, default_index_name
+from .sql import column_def, create_index, default_index_name, normalized
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,24 @@ def database_drift(desired: Database, path: Path, label: str, timeout: float) ->
         for extra in live.columns:
             if not extra.hidden and table.column(extra.name) is None:
                 out.append(Drift(f"{where}.{extra.name}", "column", "not declared", column_def(extra)))
+        out.extend(Drift(f"{where}.{d.column}" if d.column else where, d.aspect, d.declared, d.actual)
+                   for d in constraints.differences(table, live))
         if table.primary_key and live.primary_key and [fold(c) for c in table.primary_key] != [
                 fold(c) for c in live.primary_key]:
             out.append(Drift(where, "primary key", ", ".join(table.primary_key), ", ".join(live.primary_key)))
         matched = set()
         for index in table.indexes:
+            if index.sql or index.where or index.terms:  # matched by name, compared by its SQL
+                name = index.name or ""
+                same = next((i for i in live.indexes if fold(i.name or "") == fold(name)), None)
+                declared_sql = create_index(live.name, index, name)
+                if same is None:
+                    out.append(Drift(f"{where}#{name}", "index", declared_sql, "missing"))
+                    continue
+                matched.add(same.name)
+                if normalized(same.sql or "") != normalized(declared_sql):
+                    out.append(Drift(f"{where}#{name}", "index", declared_sql, same.sql or ""))
+                continue
             found = find_index(live, index)
             shown = f"{'unique ' if index.unique else ''}({', '.join(c or '' for c in index.columns)})"
             if found is None:

@@ -41,6 +41,9 @@ class Column:
     check: str = ""
     collate: str = ""
     fk_actions: str = ""  # e.g. "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
+    generated: str = ""  # declared generated column: its expression
+    stored: bool = False  # a generated column's values are stored (else VIRTUAL)
+    autoincrement: bool = False  # INTEGER PRIMARY KEY AUTOINCREMENT
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,17 @@ class Index:
     partial: bool = False
     sql: Optional[str] = None
     where: str = ""  # declared partial index: its WHERE expression
+    terms: tuple[str, ...] = ()  # declared index terms as SQL (expressions, COLLATE, DESC); () for plain columns
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key over several columns (a single-column one is `Column.references`)."""
+
+    columns: tuple[str, ...]
+    table: str
+    parent_columns: tuple[str, ...]
+    actions: str = ""  # e.g. "ON DELETE CASCADE"
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,8 @@ class Table:
     strict: bool = False  # live only: a STRICT table takes only INT, INTEGER, REAL, TEXT, BLOB and ANY
     rows: tuple[tuple[tuple[str, Literal], ...], ...] = ()  # declared seed rows: (column, value) pairs each
     checks: tuple[str, ...] = ()  # declared table CHECK expressions
+    unique: tuple[tuple[str, ...], ...] = ()  # UNIQUE constraints over several columns
+    foreign_keys: tuple[ForeignKey, ...] = ()  # foreign keys over several columns
 
     @cached_property
     def _by_name(self) -> dict[str, Column]:

@@ -121,7 +121,9 @@ class CreateIndex(Rendered):
     def describe(self) -> str:
         """What the operation does, in words."""
         kind = "unique index" if self.index.unique else "index"
-        return f"created {kind} {self.name} on ({', '.join(c or '' for c in self.index.columns)})"
+        terms = self.index.terms or tuple(c or "" for c in self.index.columns)
+        return f"created {kind} {self.name} on ({', '.join(terms)})" + (
+            f" where {self.index.where}" if self.index.where else "")
 
 
 @dataclass(frozen=True)

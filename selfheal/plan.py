@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import sql
+from . import constraints, sql
 from .compare import column_differences, find_index
 from .findings import Finding, Status
 from .model import Column, Database, Default, Index, Literal, Table, fold
@@ -125,7 +125,7 @@ def _clash_key(table: Table, live: Table, index: Index) -> Optional[tuple[str, t
 
 def _needs_value(column: Column) -> bool:
     """A NOT NULL column without a non-NULL default cannot be added to a table that has rows."""
-    return column.not_null and (column.default is None or _is_null(column.default))
+    return column.not_null and not column.generated and (column.default is None or _is_null(column.default))
 
 
 def _is_null(default: Default) -> bool:
@@ -339,6 +339,7 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
         if table.column(have.name) is None and not have.hidden:
             result.findings.append(Finding("db.column", f"{label}:{live.name}.{have.name}", Status.OK,
                                            "exists but is not declared (left untouched)", notable=True))
+    result.findings.extend(_constraint_drift(table, live, label))
     if table.primary_key and live.primary_key and [fold(c) for c in table.primary_key] != [
             fold(c) for c in live.primary_key]:
         result.findings.append(Finding(
@@ -407,7 +408,8 @@ def _alter_cannot_add(column: Column) -> bool:
     """True when ALTER TABLE ADD COLUMN refuses this column on a table with rows."""
     if _needs_value(column):
         return True
-    if column.unique or (column.definition and _ALTER_REFUSES.search(sql.code_only(column.definition))):
+    if column.unique or column.stored or (column.definition and _ALTER_REFUSES.search(
+            sql.code_only(column.definition))):
         return True  # UNIQUE, PRIMARY KEY and STORED generated columns: only a rebuild adds them
     if column.default is not None and column.default.sql and not _is_constant_literal(column.default):
         return True
@@ -429,6 +431,29 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
                     hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
 
 
+def _constraint_drift(table: Table, live: Table, label: str) -> list[Finding]:
+    """A warning per column or table whose declared constraints the database lacks or has otherwise
+    (never changed); constraints only the database has are reported as information."""
+    grouped: dict[tuple[Optional[str], bool], list[str]] = {}
+    for diff in constraints.differences(table, live):
+        text = (f"{diff.aspect} {diff.actual}" if diff.extra else
+                f"{diff.aspect} is {diff.actual}, declared {diff.declared}")
+        grouped.setdefault((diff.column, diff.extra), []).append(text)
+    out = []
+    for (column, extra), texts in grouped.items():
+        check = "db.column" if column else "db.table"
+        target = f"{label}:{live.name}" + (f".{column}" if column else "")
+        if extra:
+            out.append(Finding(check, target, Status.OK, "has constraints schema.json does not declare (kept): "
+                               + "; ".join(texts), notable=True))
+        else:
+            out.append(Finding(check, target, Status.WARNING,
+                               "constraint differs from schema.json: " + "; ".join(texts),
+                               hint="selfheal never changes the constraints of an existing table: migrate it by hand "
+                                    "(create, copy, swap) or update schema.json"))
+    return out
+
+
 def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str, taken: set[str],
                   live_names: frozenset[str], result: Plan, added: frozenset[str] | set[str] = frozenset()) -> None:
     table_name = live.name if live else table.name
@@ -436,16 +461,18 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
     for index in table.indexes:
         base = index.name or sql.default_index_name(table.name, index.columns)
         target = f"{label}:{table_name}#{base}"
-        if (index.sql or index.where) and live is not None:  # declared in SQL, or partial: matched by name
+        if (index.sql or index.where or index.terms) and live is not None:  # matched by name
             same_name = next((i for i in live.indexes if fold(i.name or "") == fold(base)), None)
             if same_name is not None:
                 matched.add(fold(base))
-                if index.sql and not sql.same_sql(same_name.sql or "", index.sql):
+                declared_sql = sql.create_index(table_name, index, base)
+                if sql.normalized(same_name.sql or "") != sql.normalized(declared_sql):
                     result.findings.append(Finding(
-                        "db.index", target, Status.WARNING, "differs from its declared SQL (left as it is)",
+                        "db.index", target, Status.WARNING,
+                        f"differs from its declaration (left as it is): is {same_name.sql}, declared {declared_sql}",
                         hint="indexes are never rebuilt: drop it by hand to have it created as declared"))
                 continue
-        found = find_index(live, index) if live and not index.partial else None
+        found = find_index(live, index) if live and not index.partial and not index.terms else None
         if found is not None:
             matched.add(fold(found.name or ""))
             continue

@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Optional, Union
 
-from .model import AppSpec, Column, Database, Default, EnvSpec, Index, Project, Table, fold
-from .sql import code_only
+from .model import AppSpec, Column, Database, Default, EnvSpec, ForeignKey, Index, Project, Table, fold
+from .sql import code_only, quote_ident
 
 SCHEMA_OF_SCHEMA = Path(__file__).with_name("schema.schema.json")
 PathPart = Union[str, int]
@@ -33,8 +33,10 @@ _CONSTRAINT_KEYS = {"NOT NULL": "not_null", "PRIMARY KEY": "primary_key", "DEFAU
 
 def _uses_constraints(table: Table) -> bool:
     """True when a declared table uses a constraint key SQLite must check at load."""
-    return bool(table.checks or table.strict or table.without_rowid or any(i.where for i in table.indexes)
-                or any(c.unique or c.check or c.collate or c.fk_actions for c in table.columns))
+    return bool(table.checks or table.strict or table.without_rowid or table.unique or table.foreign_keys
+                or any(i.where or i.terms for i in table.indexes)
+                or any(c.unique or c.check or c.collate or c.fk_actions or c.generated or c.autoincrement
+                       for c in table.columns))
 
 
 class SchemaError(Exception):
@@ -481,6 +483,9 @@ class _Builder:
                 for c in table.columns))
             for table in tables
         ]
+        tables = [replace(table, foreign_keys=tuple(
+            self.resolve_foreign_key(fk, by_name, parts + [table.name, "foreign_keys", i])
+            for i, fk in enumerate(table.foreign_keys))) if table.foreign_keys else table for table in tables]
         index_names: dict[str, str] = {}
         for table in tables:
             for i, index in enumerate(table.indexes):
@@ -523,22 +528,31 @@ class _Builder:
             for col in missing:
                 self.problem(parts + ["primary_key"], f"primary key column {json.dumps(col)} is not declared")
             primary_key = tuple(declared.get(fold(c), c) for c in body["primary_key"])
-        indexes = []
-        for i, spec in enumerate(body.get("indexes", [])):
-            cols = spec["columns"]
-            for col in cols:
-                if fold(col) not in declared:
-                    self.problem(parts + ["indexes", i, "columns"], f"index column {json.dumps(col)} is not declared "
-                                 f"in table {json.dumps(name)}")
-            if len({fold(c) for c in cols}) != len(cols):
-                self.problem(parts + ["indexes", i, "columns"], "a column is listed twice")
-            if spec.get("name"):
-                self.reserved(spec["name"], parts + ["indexes", i, "name"], "index")
-            if spec.get("where") and not spec.get("name"):
-                self.problem(parts + ["indexes", i], "a partial index (\"where\") needs a \"name\"")
-            indexes.append(Index(columns=tuple(declared.get(fold(c), c) for c in cols), where=spec.get("where", ""),
-                                 partial=bool(spec.get("where")),
-                                 unique=bool(spec.get("unique", False)), name=spec.get("name")))
+        indexes = [self.index(spec, declared, name, parts + ["indexes", i])
+                   for i, spec in enumerate(body.get("indexes", []))]
+        unique = []
+        for i, cols in enumerate(body.get("unique", [])):
+            unique.append(self.column_list(cols, declared, name, parts + ["unique", i]))
+        foreign_keys = []
+        for i, spec in enumerate(body.get("foreign_keys", [])):
+            cols = self.column_list(spec["columns"], declared, name, parts + ["foreign_keys", i, "columns"])
+            target = spec["references"]
+            if len(target["columns"]) != len(cols):
+                self.problem(parts + ["foreign_keys", i, "references"], f"names {len(target['columns'])} columns "
+                             f"for {len(cols)} referencing ones")
+            actions = [f"ON DELETE {spec['on_delete']}" if "on_delete" in spec else "",
+                       f"ON UPDATE {spec['on_update']}" if "on_update" in spec else "",
+                       "DEFERRABLE INITIALLY DEFERRED" if spec.get("deferrable") else ""]
+            foreign_keys.append(ForeignKey(cols, target["table"], tuple(target["columns"]),
+                                           " ".join(a for a in actions if a)))
+        for col in columns:
+            where = parts + ["columns", col.name]
+            if col.autoincrement and (len(column_pks) != 1 or fold(column_pks[0]) != fold(col.name)
+                                      or col.type.upper() != "INTEGER"):
+                self.problem(where + ["autoincrement"], "needs an INTEGER column that is the whole primary key "
+                             "(\"primary_key\": true)")
+            if col.generated and col.default is not None:
+                self.problem(where, "a generated column cannot have a default")
         rows = []
         for i, row in enumerate(body.get("rows", [])):
             unknown = [c for c in row if fold(c) not in declared]
@@ -547,6 +561,9 @@ class _Builder:
             if not primary_key:
                 self.problem(parts + ["rows"], "seed rows need a primary key to be matched by (declare one)")
                 break
+            for col in row:
+                if fold(col) in declared and self._is_generated(columns, col):
+                    self.problem(parts + ["rows", i], f"seed row sets the generated column {json.dumps(col)}")
             absent = [c for c in primary_key if fold(c) not in {fold(k) for k in row}]
             if absent:
                 self.problem(parts + ["rows", i], f"seed row lacks primary key column {', '.join(absent)}")
@@ -562,10 +579,61 @@ class _Builder:
                                  "STRICT table (INT, INTEGER, REAL, TEXT, BLOB or ANY)")
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
-                      without_rowid=bool(body.get("without_rowid", False)))
+                      without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
+                      foreign_keys=tuple(foreign_keys))
         if _uses_constraints(table):
             self.constraints_problems(table, parts)
         return table
+
+    @staticmethod
+    def _is_generated(columns: list[Column], name: str) -> bool:
+        return any(fold(c.name) == fold(name) and c.generated for c in columns)
+
+    def column_list(self, cols: list[str], declared: dict[str, str], table: str,
+                    parts: list[PathPart]) -> tuple[str, ...]:
+        """Column names of a table constraint, as declared; unknown ones are problems."""
+        for col in cols:
+            if fold(col) not in declared:
+                self.problem(parts, f"column {json.dumps(col)} is not declared in table {json.dumps(table)}")
+        if len({fold(c) for c in cols}) != len(cols):
+            self.problem(parts, "a column is listed twice")
+        return tuple(declared.get(fold(c), c) for c in cols)
+
+    def index(self, spec: dict[str, Any], declared: dict[str, str], table: str, parts: list[PathPart]) -> Index:
+        """One declared index: columns by name, or objects with an expression, a collation, DESC."""
+        names: list[Optional[str]] = []
+        terms: list[str] = []
+        for j, entry in enumerate(spec["columns"]):
+            if isinstance(entry, str):
+                entry = {"column": entry}
+            if ("column" in entry) == ("sql" in entry):
+                self.problem(parts + ["columns", j], "give either \"column\" or \"sql\"")
+                continue
+            if "column" in entry:
+                col = entry["column"]
+                if fold(col) not in declared:
+                    self.problem(parts + ["columns"], f"index column {json.dumps(col)} is not declared "
+                                 f"in table {json.dumps(table)}")
+                names.append(declared.get(fold(col), col))
+                term = quote_ident(names[-1] or "")
+            else:
+                names.append(None)
+                term = entry["sql"].strip()
+            terms.append(term + (f" COLLATE {entry['collate']}" if "collate" in entry else "")
+                         + (" DESC" if entry.get("desc") else ""))
+        plain = [n for n in names if n is not None]
+        if len({fold(c) for c in plain}) != len(plain):
+            self.problem(parts + ["columns"], "a column is listed twice")
+        fancy = any(not isinstance(e, str) and set(e) != {"column"} for e in spec["columns"])
+        if spec.get("name"):
+            self.reserved(spec["name"], parts + ["name"], "index")
+        if spec.get("where") and not spec.get("name"):
+            self.problem(parts, "a partial index (\"where\") needs a \"name\"")
+        elif fancy and not spec.get("name"):
+            self.problem(parts, "an index with \"sql\", \"collate\" or \"desc\" needs a \"name\"")
+        return Index(columns=tuple(names), where=spec.get("where", ""), partial=bool(spec.get("where")),
+                     unique=bool(spec.get("unique", False)), name=spec.get("name"),
+                     terms=tuple(terms) if fancy else ())
 
     def constraints_problems(self, table: Table, parts: list[PathPart]) -> None:
         """Let SQLite build a table that uses constraint keys: every expression must be part of one
@@ -574,20 +642,27 @@ class _Builder:
 
         memory = sqlite3.connect(":memory:")
         try:
-            memory.execute(create_table(replace(table, columns=tuple(replace(c, references=None, fk_actions="")
-                                                                     for c in table.columns))))
-            names = [r[0] for r in memory.execute("SELECT name FROM pragma_table_info(?)", (table.name,))]
+            memory.execute(create_table(replace(table, foreign_keys=(), columns=tuple(
+                replace(c, references=None, fk_actions="") for c in table.columns))))
+            names = [r[0] for r in memory.execute("SELECT name FROM pragma_table_xinfo(?)", (table.name,))]
             checks = len(re.findall(r"\bCHECK\b", code_only(create_table(table)), re.IGNORECASE))
             if names != [c.name for c in table.columns] or checks != len(table.checks) + sum(
                     bool(c.check) for c in table.columns):
                 self.problem(parts, "its constraint expressions do not each stay within their column or CHECK")
-            made = 0
+            count = "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
             for i, index in enumerate(table.indexes):
-                if index.where:
-                    memory.execute(create_index(table.name, index, index.name or "probe_index"))
-                    made += 1
-                    if memory.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'").fetchone()[0] != made:
+                if index.where or index.terms:
+                    name = index.name or "probe_index"
+                    before = memory.execute(count).fetchone()[0]
+                    memory.execute(create_index(table.name, index, name))
+                    if memory.execute(count).fetchone()[0] != before + 1:
                         self.problem(parts + ["indexes", i, "where"], "is not one expression")
+                    keys = memory.execute("SELECT count(*) FROM pragma_index_xinfo(?) WHERE key = 1",
+                                          (name,)).fetchone()[0]
+                    partial = memory.execute("SELECT partial FROM pragma_index_list(?) WHERE name = ?",
+                                             (table.name, name)).fetchone()[0]
+                    if keys != len(index.columns) or bool(partial) != bool(index.where):
+                        self.problem(parts + ["indexes", i, "columns"], "each \"sql\" must be one expression")
         except (sqlite3.Error, sqlite3.Warning) as exc:
             self.problem(parts, f"SQLite refuses its declaration: {exc}")
         finally:
@@ -623,10 +698,13 @@ class _Builder:
                            "DEFERRABLE INITIALLY DEFERRED" if target.get("deferrable") else ""]
             else:
                 references = ("", target)
+        generated = spec.get("generated", {})
         return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
                       default=default, references=references, unique=bool(spec.get("unique", False)),
                       check=spec.get("check", "").strip(), collate=spec.get("collate", ""),
-                      fk_actions=" ".join(a for a in actions if a))
+                      fk_actions=" ".join(a for a in actions if a), generated=generated.get("sql", "").strip(),
+                      stored=bool(generated.get("stored", False)), hidden=bool(generated),
+                      autoincrement=bool(spec.get("autoincrement", False)))
 
     def parent_key(self, target: Table, column: str, text: str, parts: list[PathPart]) -> tuple[str, str]:
         """A resolved reference; one to neither the primary key nor a unique column is a problem."""
@@ -688,6 +766,26 @@ class _Builder:
         else:
             self._valid_defaults.add(expr)
 
+    def resolve_foreign_key(self, fk: ForeignKey, by_name: dict[str, Table], parts: list[PathPart]) -> ForeignKey:
+        """A composite foreign key with its parent's names as declared; a parent that is no key is a problem."""
+        target = by_name.get(fold(fk.table))
+        if target is None:
+            self.problem(parts + ["references", "table"], f"{json.dumps(fk.table)} is not a table declared in "
+                         "the same database")
+            return fk
+        columns = []
+        for col in fk.parent_columns:
+            have = target.column(col)
+            if have is None:
+                self.problem(parts + ["references", "columns"], f"{json.dumps(col)} is not a column of "
+                             f"{json.dumps(target.name)}")
+            columns.append(have.name if have else col)
+        if len(columns) == len(fk.parent_columns) and not is_parent_key_set(target, tuple(columns)):
+            self.problem(parts + ["references"], f"({', '.join(columns)}) is neither the primary key of "
+                         f"{json.dumps(target.name)} nor one of its unique column sets: SQLite would refuse every "
+                         "write to this table (foreign key mismatch)")
+        return replace(fk, table=target.name, parent_columns=tuple(columns))
+
     def resolve_reference(
         self, given: tuple[str, str], by_name: dict[str, Table], parts: list[PathPart]
     ) -> Optional[tuple[str, str]]:
@@ -710,12 +808,19 @@ class _Builder:
         return None
 
 
+def is_parent_key_set(table: Table, columns: tuple[str, ...]) -> bool:
+    """True when a foreign key over several columns may point at these: the primary key, or a unique set."""
+    want = sorted(fold(c) for c in columns)
+    keys = [table.primary_key, *table.unique, *(i.columns for i in table.indexes if i.unique and not i.partial)]
+    return any(sorted(fold(c or "") for c in key) == want for key in keys)
+
+
 def is_parent_key(table: Table, column: str) -> bool:
     """True when a foreign key may point at this column: the table's whole primary key, or unique alone."""
     if [fold(c) for c in table.primary_key] == [fold(column)]:
         return True
     declared = table.column(column)
-    if declared is not None and declared.unique:
+    if (declared is not None and declared.unique) or [fold(column)] in ([fold(c) for c in u] for u in table.unique):
         return True
     return any(i.unique and not i.partial and [fold(c or "") for c in i.columns] == [fold(column)]
                for i in table.indexes)

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from . import catalog
+from .constraints import depth_zero, text_shape
 from .dbfile import error_text, header_problem, reading
-from .model import Column, Database, Table, fold
+from .model import Column, Database, ForeignKey, Index, Table, fold
 from .safefile import shared_mode, write_private
 from .schemafile import SchemaError, read_document
-from .sql import view_select
+from .sql import code_only, column_definitions, is_table_constraint, leading_name, quote_ident, table_items, view_select
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
@@ -29,9 +30,7 @@ def literal_default(text: str) -> Union[str, int, float, bool, None, dict[str, s
     stripped = text.strip()
     upper = stripped.upper()
     if upper == "NULL":
-        return None  # DEFAULT NULL is the same as no default
-    if upper in ("TRUE", "FALSE"):
-        return upper == "TRUE"
+        return None  # written as null: DEFAULT NULL, which SQLite reports apart from no default
     if _INTEGER.fullmatch(stripped):
         return int(stripped)
     if _FLOAT.fullmatch(stripped):
@@ -64,56 +63,141 @@ def dependency_order(tables: tuple[Table, ...]) -> list[Table]:
     return list(done.values())
 
 
-def _column_spec(column: Column, single_pk: bool) -> Union[str, dict[str, Any]]:
+_ACTION = re.compile(r"\bON\s+(DELETE|UPDATE)\s+(SET\s+NULL|SET\s+DEFAULT|CASCADE|RESTRICT|NO\s+ACTION)\b",
+                     re.IGNORECASE)
+_DEFERRED = re.compile(r"(?<!NOT )\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.IGNORECASE)
+_ORDER = re.compile(r"\b(ASC|DESC)\s*$", re.IGNORECASE)
+_COLLATE = re.compile(r"\bCOLLATE\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def _actions(text: str) -> dict[str, Any]:
+    """on_delete / on_update / deferrable keys of a foreign key clause."""
+    out: dict[str, Any] = {f"on_{what.lower()}": " ".join(action.upper().split())
+                           for what, action in _ACTION.findall(text)}
+    out = {k: v for k, v in out.items() if v != "NO ACTION"}
+    if _DEFERRED.search(code_only(text)):
+        out["deferrable"] = True
+    return out
+
+
+def _column_spec(column: Column, single_pk: bool, unique: bool, text: dict[str, str],
+                 definition: str) -> Union[str, dict[str, Any]]:
     spec: dict[str, Any] = {"type": column.type or "BLOB"}
     if single_pk:
         spec["primary_key"] = True
+        if "autoincrement" in text:
+            spec["autoincrement"] = True
     if column.not_null and not single_pk:
         spec["not_null"] = True
     if column.default is not None:
-        value = literal_default(str(column.default.value))
-        if value is not None:
-            spec["default"] = value
+        spec["default"] = literal_default(str(column.default.value))
+    if unique:
+        spec["unique"] = True
+    if "check" in text:
+        spec["check"] = text["check"]
+    if "collate" in text:
+        spec["collate"] = text["collate"]
     if column.references:
-        spec["references"] = f"{column.references[0]}.{column.references[1]}"
+        actions = _actions(definition[definition.upper().find("REFERENCES"):]) if column.fk_actions or (
+            "DEFERRABLE" in definition.upper()) else {}
+        target = f"{column.references[0]}.{column.references[1]}"
+        spec["references"] = {"table": column.references[0], "column": column.references[1], **actions} \
+            if actions else target
+    if "generated" in text:
+        expr, _, kind = text["generated"].rpartition(" ")
+        spec["generated"] = {"sql": expr, **({"stored": True} if kind == "stored" else {})}
     return spec["type"] if len(spec) == 1 else spec
+
+
+def _raw(expr: str) -> str:
+    return " ".join(expr.split()) if "\n" in expr else expr.strip()
+
+
+def index_entry(index: Index, columns: Table) -> Optional[dict[str, Any]]:
+    """One index in schema.json form, from its own SQL when it has expressions, collations or DESC."""
+    spec: dict[str, Any] = {"columns": list(index.columns)}
+    if index.sql:
+        code = code_only(index.sql)
+        open_pos = code.find("(")
+        items = table_items(index.sql)
+        terms: list[Any] = []
+        for item in items:
+            entry: dict[str, Any] = {}
+            match = _ORDER.search(code_only(item))
+            if match:
+                if match.group(1).upper() == "DESC":
+                    entry["desc"] = True
+                item = item[:match.start(1)]
+            match = _COLLATE.search(code_only(item))
+            if match:
+                entry["collate"] = item[match.start(1):match.end(1)].strip('"`[]')
+                item = item[:match.start()]
+            item = item.strip()
+            name = leading_name(item) if item else ""
+            if name and columns.column(name) is not None and len(item) <= len(name) + 2 and (
+                    item in (name, quote_ident(name)) or item.strip('"`[]') == name):
+                entry = {"column": columns.column(name).name, **entry}  # type: ignore[union-attr]
+            else:
+                entry = {"sql": _raw(item), **entry}
+            terms.append(entry["column"] if set(entry) == {"column"} else entry)
+        spec["columns"] = terms
+        depth0 = depth_zero(code)
+        match = re.compile(r"\bWHERE\b", re.IGNORECASE).search(depth0, open_pos)
+        if match:
+            spec["where"] = _raw(index.sql[match.end():].rstrip().rstrip(";"))
+    if index.unique:
+        spec["unique"] = True
+    if index.origin == "c" and index.name:
+        spec["name"] = index.name
+    return spec
 
 
 def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
     """One table in schema.json form; what the format cannot say goes to notes."""
     single = table.primary_key[0] if len(table.primary_key) == 1 else None
+    shape = text_shape(table.sql, _raw)
+    definitions = column_definitions(table.sql)
+    unique_sets = [tuple(i.columns) for i in table.indexes if i.origin == "u"]
+    single_unique = {fold(u[0] or "") for u in unique_sets if len(u) == 1}
     columns = {}
     for column in table.columns:
-        if column.hidden:
-            notes.append(f"{table.name}.{column.name}: generated column left out")
-            continue
-        columns[column.name] = _column_spec(column, column.name == single)
+        columns[column.name] = _column_spec(column, column.name == single, fold(column.name) in single_unique,
+                                            shape.columns.get(fold(column.name), {}),
+                                            definitions.get(fold(column.name), ""))
         if not column.type:
             notes.append(f"{table.name}.{column.name}: no declared type, written as BLOB (same affinity)")
     entry: dict[str, Any] = {"columns": columns}
     if len(table.primary_key) > 1:
         entry["primary_key"] = list(table.primary_key)
-    indexes = []
-    for index in table.indexes:
-        if index.origin == "pk":
-            continue
-        if index.partial or None in index.columns:
-            notes.append(f"{table.name}: index {index.name} is partial or on an expression, left out")
-            continue
-        spec: dict[str, Any] = {"columns": list(index.columns)}
-        if index.unique:
-            spec["unique"] = True
-        if index.origin == "c" and index.name:
-            spec["name"] = index.name
-        indexes.append(spec)
+    multi = [list(u) for u in unique_sets if len(u) > 1]
+    if multi:
+        entry["unique"] = multi
+    if table.foreign_keys:
+        entry["foreign_keys"] = [
+            {"columns": list(fk.columns), "references": {"table": fk.table, "columns": list(fk.parent_columns)},
+             **_actions(fk.actions + " " + _fk_clause(table.sql, fk))} for fk in table.foreign_keys]
+    if shape.checks:
+        entry["checks"] = shape.checks
+    if table.strict:
+        entry["strict"] = True
+    if table.without_rowid:
+        entry["without_rowid"] = True
+    indexes = [index_entry(index, table) for index in table.indexes if index.origin == "c"]
     if indexes:
         entry["indexes"] = indexes
-    upper = table.sql.upper()
-    for word, what in (("AUTOINCREMENT", "AUTOINCREMENT"), ("CHECK", "CHECK constraints"), ("COLLATE", "COLLATE"),
-                       ("WITHOUT ROWID", "WITHOUT ROWID"), ("STRICT", "STRICT")):
-        if word in upper:
-            notes.append(f"{table.name}: {what} cannot be declared in schema.json (kept in the database)")
     return entry
+
+
+def _fk_clause(create_sql: str, fk: ForeignKey) -> str:
+    """The text of the FOREIGN KEY table constraint over these columns (for DEFERRABLE)."""
+    want = [fold(c) for c in fk.columns]
+    for item in table_items(create_sql):
+        code = code_only(item)
+        if is_table_constraint(item) and re.search(r"\bFOREIGN\s+KEY\b", code, re.IGNORECASE):
+            inner = item[item.index("(") + 1:code.index(")")]
+            if [fold(n.strip().strip('"`[]')) for n in inner.split(",")] == want:
+                return item.split(")", 1)[-1] if "DEFERRABLE" in code.upper() else ""
+    return ""
 
 
 def snapshot(db_path: Path, timeout: float = 10.0) -> tuple[dict[str, Any], list[str]]:

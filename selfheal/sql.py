@@ -50,7 +50,7 @@ def column_def(column: Column, inline_pk: bool = False) -> str:
     if column.type:
         parts.append(column.type)
     if inline_pk:
-        parts.append("PRIMARY KEY")
+        parts.append("PRIMARY KEY AUTOINCREMENT" if column.autoincrement else "PRIMARY KEY")
     if column.not_null:
         parts.append("NOT NULL")
     if column.default is not None:
@@ -66,7 +66,13 @@ def column_def(column: Column, inline_pk: bool = False) -> str:
         parts.append(f"REFERENCES {quote_ident(table)} ({quote_ident(col)})")
         if column.fk_actions:
             parts.append(column.fk_actions)
+    if column.generated:
+        parts.append(f"GENERATED ALWAYS AS ({column.generated}) {'STORED' if column.stored else 'VIRTUAL'}")
     return " ".join(parts)
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(map(quote_ident, names))
 
 
 def create_table(table: Table) -> str:
@@ -77,6 +83,9 @@ def create_table(table: Table) -> str:
     defs = [column_def(c, inline_pk=c.name == single_pk) for c in table.columns]
     if len(table.primary_key) > 1:
         defs.append("PRIMARY KEY (" + ", ".join(map(quote_ident, table.primary_key)) + ")")
+    defs.extend(f"UNIQUE ({_names(cols)})" for cols in table.unique)
+    defs.extend(f"FOREIGN KEY ({_names(fk.columns)}) REFERENCES {quote_ident(fk.table)} ({_names(fk.parent_columns)})"
+                + (f" {fk.actions}" if fk.actions else "") for fk in table.foreign_keys)
     defs.extend(f"CHECK ({expr})" for expr in table.checks)
     options = ", ".join(o for o, on in (("STRICT", table.strict), ("WITHOUT ROWID", table.without_rowid)) if on)
     return f"CREATE TABLE {quote_ident(table.name)} (\n  " + ",\n  ".join(defs) + "\n)" + (
@@ -88,7 +97,7 @@ def create_index(table: str, index: Index, name: str) -> str:
     if index.sql:
         return index.sql
     unique = "UNIQUE " if index.unique else ""
-    cols = ", ".join(quote_ident(c or "") for c in index.columns)
+    cols = ", ".join(index.terms) if index.terms else _names(c or "" for c in index.columns)
     where = f" WHERE {index.where}" if index.where else ""
     return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({cols}){where}"
 
@@ -227,6 +236,46 @@ def view_select(create_view: str) -> str:
     return create_view[match.end():].strip() if match else create_view
 
 
+_PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PUNCT_SPACE = re.compile(r"\s*([(),=<>+*/|-])\s*")
+
+
+def normalized(text: str) -> str:
+    """SQL text with spelling differences removed: case and quotes of plain names, spaces, IF NOT EXISTS.
+
+    String literals are kept as written; two texts with equal results mean the same to SQLite."""
+    out, i, n = [], 0, len(text)
+    closers = {'"': '"', "`": "`", "[": "]"}
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            j = _closing(text, i + 1, "'")
+            out.append("\0" + text[i:j + 1] + "\0")
+            i = j + 1
+        elif ch in closers:
+            j = _closing(text, i + 1, closers[ch])
+            inner = text[i + 1:j]
+            out.append(fold(inner) if _PLAIN_WORD.fullmatch(inner) else text[i:j + 1])
+            i = j + 1
+        elif text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            out.append(" ")
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            out.append(" ")
+        else:
+            out.append(ch.lower() if ch.isascii() else ch)
+            i += 1
+    pieces = "".join(out).split("\0")
+    for k in range(0, len(pieces), 2):  # outside string literals
+        code = " ".join(pieces[k].split())
+        code = _PUNCT_SPACE.sub(r"\1", code).replace("if not exists ", "")
+        pieces[k] = code
+    return "".join(pieces).strip().rstrip(";").strip()
+
+
 def same_sql(a: str, b: str) -> bool:
     """Two pieces of SQL are spelled alike but for white space and a final semicolon."""
     return " ".join(a.strip().rstrip(";").split()) == " ".join(b.strip().rstrip(";").split())
@@ -247,23 +296,32 @@ def create_view(name: str, select: str) -> str:
     return f"CREATE VIEW {quote_ident(name)} AS {select.strip().rstrip(';')}"
 
 
-def column_definitions(create_sql: str) -> dict[str, str]:
-    """Each column's definition text in a CREATE TABLE statement, by folded column name."""
+def table_items(create_sql: str) -> list[str]:
+    """The top-level items of a CREATE TABLE (or CREATE INDEX) statement: definitions and constraints."""
     items = _top_level_items(create_sql)
     if items is None:
-        return {}
+        return []
+    return [t for t in (create_sql[start:end].strip() for start, end in items[1]) if t]
+
+
+def is_table_constraint(item: str) -> bool:
+    """True when a CREATE TABLE item is a table constraint rather than a column definition."""
+    return _TABLE_CONSTRAINT.match(item) is not None
+
+
+def column_definitions(create_sql: str) -> dict[str, str]:
+    """Each column's definition text in a CREATE TABLE statement, by folded column name."""
     out = {}
-    for start, end in items[1]:
-        text = create_sql[start:end].strip()
-        if not text or _TABLE_CONSTRAINT.match(text):
+    for text in table_items(create_sql):
+        if is_table_constraint(text):
             continue
-        name = _leading_name(text)
+        name = leading_name(text)
         if name:
             out[fold(name)] = text
     return out
 
 
-def _leading_name(text: str) -> str:
+def leading_name(text: str) -> str:
     """The identifier a column definition starts with, unquoted."""
     closers = {'"': '"', "`": "`", "[": "]", "'": "'"}
     if text[0] in closers:

@@ -76,8 +76,10 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
         columns = tuple(replace(c, definition=definitions.get(fold(c.name), "")) for c in table.columns)
         indexes = tuple(Index(columns=i.columns, unique=i.unique, name=i.name, partial=i.partial, sql=i.sql)
                         for i in table.indexes if i.origin == "c")
+        unique = tuple(tuple(c or "" for c in i.columns) for i in table.indexes if i.origin == "u")
         result.tables.append(Table(name=table.name, columns=columns, primary_key=table.primary_key, indexes=indexes,
-                                   sql=table.sql, without_rowid=table.without_rowid, strict=table.strict))
+                                   sql=table.sql, without_rowid=table.without_rowid, strict=table.strict,
+                                   unique=unique, foreign_keys=table.foreign_keys))
     result.views = list(live.views)  # the CREATE VIEW statements as written
     result.triggers = list(live.triggers)
     return result

@@ -65,3 +65,47 @@ def tree_digest(folder: Path) -> dict[str, str]:
 def statuses(report: Report) -> dict[tuple[str, str], str]:
     """(check, target) -> status of every finding."""
     return {(f.check, f.target): f.status.value for f in report.findings}
+
+
+def schema_facts(db: Path) -> dict[str, Any]:
+    """What SQLite reports about a database's schema, in a form two equivalent files share: every
+    table's table_list/table_xinfo, foreign keys, indexes (autoindex names left out), its text-only
+    constraints, and the views' SELECTs and the triggers' SQL."""
+    from selfheal.constraints import text_shape
+    from selfheal.sql import normalized, view_select
+
+    conn = sqlite3.connect(db)
+    try:
+        facts: dict[str, Any] = {}
+        tables = conn.execute("SELECT name, type, ncol, wr, strict FROM pragma_table_list WHERE schema = 'main' "
+                              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").fetchall()
+        for name, *shape in tables:
+            sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0] or ""
+            fks: dict[int, list[tuple[Any, ...]]] = {}
+            for row in conn.execute("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete, match "
+                                    "FROM pragma_foreign_key_list(?) ORDER BY id, seq", (name,)):
+                fks.setdefault(row[0], []).append(row[1:])
+            indexes = []
+            for idx, unique, origin, partial in conn.execute(
+                    "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?)", (name,)):
+                keys = conn.execute("SELECT seqno, cid, name, desc, coll, key FROM pragma_index_xinfo(?) "
+                                    "ORDER BY seqno", (idx,)).fetchall()
+                index_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (idx,)).fetchone()
+                indexes.append((idx if origin == "c" else "", unique, origin, partial, tuple(keys),
+                                normalized(index_sql[0]).split(" on ", 1)[-1] if index_sql and index_sql[0] else ""))
+            text = text_shape(sql)
+            facts[f"table {name}"] = {
+                "shape": tuple(shape),
+                "columns": conn.execute("SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden "
+                                        "FROM pragma_table_xinfo(?)", (name,)).fetchall(),
+                "foreign_keys": sorted(tuple(v) for v in fks.values()),
+                "indexes": sorted(indexes),
+                "text": (sorted(text.columns.items()), sorted(text.checks)),
+                "autoincrement": "AUTOINCREMENT" in sql.upper(),
+            }
+        for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN "
+                                            "('view', 'trigger')"):
+            facts[f"{kind} {name}"] = normalized(view_select(sql) if kind == "view" else sql)
+        return facts
+    finally:
+        conn.close()

@@ -110,7 +110,8 @@ def test_music_store_tables_come_in_dependency_order_with_keys(tmp_path):
     assert tables["Album"]["columns"]["ArtistId"] == {"type": "INTEGER", "not_null": True,
                                                        "references": "Artist.ArtistId"}
     assert {"columns": ["Name"], "unique": True, "name": "UX_GenreName"} in tables["Genre"]["indexes"]
-    assert "AUTOINCREMENT" in p.stderr
+    assert tables["Artist"]["columns"]["ArtistId"] == {"type": "INTEGER", "primary_key": True, "autoincrement": True}
+    assert "AUTOINCREMENT" not in p.stderr  # declared now, no note
 
 
 def test_defaults_of_every_kind_and_notes(tmp_path):
@@ -118,16 +119,18 @@ def test_defaults_of_every_kind_and_notes(tmp_path):
     p = invoke(tmp_path, "schema.snapshot", str(tmp_path / "o.db"), "--name", "data/orders.db", schema=False)
     cols = json.loads(p.stdout)["data/orders.db"]["tables"]["Order Details"]["columns"]
     assert cols["qty"]["default"] == 1 and cols["discount"]["default"] == -0.5
-    assert cols["note"]["default"] == "it's new" and cols["flag"]["default"] is True
+    assert cols["note"]["default"] == "it's new" and cols["flag"]["default"] == {"sql": "TRUE"}
     assert cols["created"]["default"] == {"sql": "CURRENT_TIMESTAMP"}
     assert cols["stamp"]["default"] == {"sql": "datetime('now')"}
     assert cols["raw"]["default"] == {"sql": "X'00ff'"}
-    assert cols["empty_default"] == "TEXT"
+    assert cols["empty_default"] == {"type": "TEXT", "default": None}  # DEFAULT NULL, as SQLite reports it
     assert cols["untyped"] == "BLOB"
     entry = json.loads(p.stdout)["data/orders.db"]
     assert list(entry["views"]) == ["big_orders"] and list(entry["triggers"]) == ["order_log"]
     assert entry["triggers"]["order_log"].startswith("CREATE TRIGGER")
-    assert "view big_orders" not in p.stderr and "CHECK" in p.stderr  # what is declared is no note
+    assert cols["untyped"] == "BLOB" and "untyped: no declared type" in p.stderr
+    assert json.loads(p.stdout)["data/orders.db"]["tables"]["log"]["columns"]["msg"]["check"] == "msg <> ''"
+    assert "view big_orders" not in p.stderr and "CHECK" not in p.stderr  # what is declared is no note
 
 
 def test_demo_databases_round_trip(tmp_path):

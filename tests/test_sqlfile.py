@@ -8,59 +8,7 @@ import pytest
 
 from .helpers import columns, invoke, rows, write_schema
 
-CORPUS = {
-    "blog": """
-        CREATE TABLE authors (id INTEGER PRIMARY KEY, handle TEXT NOT NULL COLLATE NOCASE UNIQUE,
-                              bio TEXT CHECK (length(bio) <= 500));
-        CREATE TABLE posts (id INTEGER PRIMARY KEY AUTOINCREMENT,
-                            author_id INTEGER NOT NULL REFERENCES authors (id) ON DELETE CASCADE,
-                            slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, body TEXT NOT NULL DEFAULT '',
-                            published_at DATETIME, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP);
-        CREATE INDEX idx_posts_published ON posts (published_at DESC) WHERE published_at IS NOT NULL;
-        CREATE TABLE tags (name TEXT PRIMARY KEY COLLATE NOCASE) WITHOUT ROWID;
-        CREATE TABLE post_tags (post_id INTEGER REFERENCES posts (id) ON DELETE CASCADE,
-                                tag TEXT REFERENCES tags (name) ON UPDATE CASCADE, PRIMARY KEY (post_id, tag));
-        CREATE VIEW published AS SELECT * FROM posts WHERE published_at IS NOT NULL;
-        CREATE TRIGGER posts_touch AFTER UPDATE OF body ON posts BEGIN
-          UPDATE posts SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;
-        END;
-    """,
-    "shop": """
-        CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-                                country TEXT NOT NULL DEFAULT 'US' CHECK (length(country) = 2)) STRICT;
-        CREATE TABLE products (sku TEXT PRIMARY KEY, name TEXT NOT NULL, price_cents INTEGER NOT NULL
-                               CHECK (price_cents >= 0), stock INTEGER NOT NULL DEFAULT 0) STRICT;
-        CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id),
-                             placed_at TEXT NOT NULL DEFAULT (datetime('now')), status TEXT NOT NULL DEFAULT 'new'
-                             CHECK (status IN ('new', 'paid', 'shipped', 'cancelled')));
-        CREATE TABLE order_lines (order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
-                                  sku TEXT NOT NULL REFERENCES products (sku), qty INTEGER NOT NULL CHECK (qty > 0),
-                                  total_cents INTEGER GENERATED ALWAYS AS (qty * 100) STORED,
-                                  PRIMARY KEY (order_id, sku));
-        CREATE INDEX idx_orders_customer ON orders (customer_id, placed_at);
-        CREATE INDEX idx_products_lower ON products (lower(name));
-    """,
-    "tasks": """
-        CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, archived INTEGER NOT NULL
-                               DEFAULT 0 CHECK (archived IN (0, 1)));
-        CREATE TABLE tasks (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects (id)
-                            ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, title TEXT NOT NULL,
-                            done_at DATETIME, priority INTEGER NOT NULL DEFAULT 3 CHECK (priority BETWEEN 1 AND 5),
-                            UNIQUE (project_id, title));
-        CREATE INDEX idx_tasks_open ON tasks (project_id, priority) WHERE done_at IS NULL;
-        CREATE VIEW open_tasks AS SELECT t.*, p.name AS project FROM tasks t JOIN projects p ON p.id = t.project_id
-          WHERE t.done_at IS NULL;
-    """,
-    "music": """
-        CREATE TABLE artists ("ArtistId" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" NVARCHAR(120));
-        CREATE TABLE albums ("AlbumId" INTEGER PRIMARY KEY, "Title" NVARCHAR(160) NOT NULL,
-                             "ArtistId" INTEGER NOT NULL REFERENCES artists ("ArtistId"));
-        CREATE TABLE tracks ("TrackId" INTEGER PRIMARY KEY, "Name" NVARCHAR(200) NOT NULL,
-                             "AlbumId" INTEGER REFERENCES albums ("AlbumId"), "Milliseconds" INTEGER NOT NULL,
-                             "UnitPrice" NUMERIC(10, 2) NOT NULL);
-        CREATE INDEX "IFK_TrackAlbumId" ON tracks ("AlbumId");
-    """,
-}
+CORPUS = {path.stem: path.read_text() for path in sorted((Path(__file__).parent / "corpus").glob("*.sql"))}
 
 
 def project(folder: Path, sql: str, name: str = "app.sql") -> Path:
