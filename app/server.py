@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sqlite3
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,18 +13,52 @@ from typing import Any
 
 from selfheal.audit import last_run
 from selfheal.schemafile import SchemaError, load
+from selfheal.sql import quote_ident
+
+
+def schema_file(root: Path) -> Path:
+    """The demo's declaration: schema.postgres.json when DATABASE_URL is set, else schema.json."""
+    return root / ("schema.postgres.json" if os.environ.get("DATABASE_URL") else "schema.json")
+
+
+def _count(conn: Any, name: str) -> int:
+    row = conn.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _count_server(db: Any) -> dict[str, Any]:
+    """Row counts of a PostgreSQL entry's tables and views, in its namespace, read-only."""
+    import psycopg
+
+    entry: dict[str, Any] = {"tables": {}}
+    with psycopg.connect(os.environ.get(db.url_env, ""), connect_timeout=5) as conn:
+        conn.read_only = True
+        conn.execute("SELECT set_config('search_path', %s, false)", (quote_ident(db.namespace),))
+        for table in db.tables:
+            entry["tables"][table.name] = _count(conn, table.name)
+        for name, _ in db.views:
+            entry.setdefault("views", {})[name] = _count(conn, name)
+    return entry
 
 
 def health(root: Path) -> dict[str, Any]:
     """What the app sees: every declared database opened read-only, its tables counted."""
     try:
-        project = load(root / "schema.json", structure_checked=True)
+        project = load(schema_file(root), structure_checked=True)
     except SchemaError as exc:
         return {"healthy": False, "error": f"schema.json: {exc.problems[0][1]}", "databases": {}}
     databases: dict[str, Any] = {}
     healthy = True
     for db in project.databases:
         if db.is_glob:
+            continue
+        if db.is_server:
+            try:
+                databases[db.path] = {**_count_server(db), "ok": True}
+            except Exception as exc:  # noqa: BLE001 (the driver's errors, or no driver: the page says which)
+                databases[db.path] = {"tables": {}, "ok": False, "error": str(exc).splitlines()[0] if str(exc) else
+                                      type(exc).__name__}
+                healthy = False
             continue
         entry: dict[str, Any] = {"tables": {}}
         try:

@@ -13,9 +13,9 @@ from .context import Mode
 from .runner import ALL_PARTS, Report, run
 
 
-def resolve_schema(schema: Optional[str], default_dir: Path) -> Path:
-    """--schema, else $SELFHEAL_SCHEMA, else schema.json beside tasks.py."""
-    chosen = schema or os.environ.get("SELFHEAL_SCHEMA") or str(default_dir / "schema.json")
+def resolve_schema(schema: Optional[str], default_dir: Path, name: str = "schema.json") -> Path:
+    """--schema, else $SELFHEAL_SCHEMA, else schema.json (or the configured name) beside tasks.py."""
+    chosen = schema or os.environ.get("SELFHEAL_SCHEMA") or str(default_dir / name)
     return Path(chosen).expanduser().absolute()
 
 
@@ -79,6 +79,35 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
 
 
+def _snapshot_server(env_key: str, out: Optional[Path], name: Optional[str], base: Path, fmt: str) -> int:
+    """schema.snapshot env:NAME: a PostgreSQL database, its URL read from the environment or .env."""
+    import json
+    import os
+
+    from .pg.snapshot import snapshot as take
+    from .snapshot import SnapshotError, merge_into
+
+    if fmt != "json":
+        raise SnapshotError("--format sql is for SQLite files; a PostgreSQL database is snapshotted as JSON")
+    url = os.environ.get(env_key)
+    if not url and (base / ".env").is_file():
+        from .envfile import parse
+
+        url = parse(base / ".env").values().get(env_key)
+    if not url:
+        raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
+    entry, notes = take(url, env_key)
+    key = name or "main"
+    if out is None:
+        print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
+    else:
+        verb = merge_into(out, key, entry)
+        print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)", file=sys.stderr)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path, fmt: str = "json") -> int:
     """schema.snapshot: print the entry (JSON or SQL), or merge it into --out; notes and errors go to stderr."""
     import json
@@ -90,6 +119,8 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
         print(f"selfheal schema.snapshot: --format takes json or sql, got {fmt!r}", file=sys.stderr)
         return 1
     try:
+        if str(database).startswith("env:"):
+            return _snapshot_server(str(database)[4:], out, name, base, fmt)
         if fmt == "sql":
             text = snapshot_sql(database.absolute())
             if out is None:

@@ -162,11 +162,12 @@ def _set_differences(aspect: str, want: dict[object, str], have: dict[object, st
     return out
 
 
-def differences(declared: Table, live: Table) -> list[Difference]:
-    """Each constraint of an existing table that differs from its declaration."""
-    declared_sql = sql.create_table(declared)
+def differences(declared: Table, live: Table, by_text: bool = True) -> list[Difference]:
+    """Each constraint of an existing table that differs from its declaration (`by_text`: also those
+    only the table's SQL text holds, when the engine keeps it)."""
+    declared_sql = sql.create_table(declared) if by_text else ""
     out: list[Difference] = []
-    if not (live.sql and sql.same_sql(declared_sql, live.sql)):
+    if by_text and not (live.sql and sql.same_sql(declared_sql, live.sql)):
         want, have = text_shape(declared_sql), text_shape(live.sql)
         for column in declared.columns:
             live_col = live.column(column.name)

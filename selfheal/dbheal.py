@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -102,7 +103,7 @@ def _check_recovered_copy(ctx: RunContext, desired: Database, path: Path, label:
             corrupt, the_plan = _inspect(conn, desired, label, copy)
     except (sqlite3.Error, OSError, UnicodeDecodeError) as exc:
         return [note, _sqlite_error(label, exc, timeout)]
-    return [note, corrupt] if corrupt else [note] + _report(desired, label, the_plan, healed=False)
+    return [note, corrupt] if corrupt else [note] + report_plan(desired, label, the_plan, healed=False)
 
 
 def _inspect(conn: sqlite3.Connection, desired: Database, label: str, path: Path) -> tuple[Optional[Finding], Plan]:
@@ -122,7 +123,7 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
             if corrupt:
                 return [corrupt]
             if not the_plan.ops:
-                findings = _report(desired, label, the_plan, healed=False)
+                findings = report_plan(desired, label, the_plan, healed=False)
                 ctx.cache.put("db:" + label, cache_key(conn, path, desired, ctx.project.digest), findings)
                 return findings
     except (sqlite3.Error, UnicodeDecodeError) as exc:
@@ -131,7 +132,7 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
         return [_unreadable(label, exc)]
     ctx.cache.forget("db:" + label)
     if not ctx.healing:
-        return _report(desired, label, the_plan, healed=False)
+        return report_plan(desired, label, the_plan, healed=False)
     try:
         ctx.lock()
     except Exception as exc:  # ProjectLocked or an unusable .selfheal/
@@ -201,11 +202,12 @@ def _sqlite_error(label: str, exc: BaseException, timeout: float, otherwise: Opt
     return Finding("db.file", label, Status.ERROR, f"SQLite error: {text}; nothing was changed")
 
 
-def _op_findings(label: str, ops: list[Op], healed: bool) -> list[Finding]:
+def _op_findings(label: str, ops: list[Op], healed: bool,
+                 render: Optional[Callable[[Op], list[str]]] = None) -> list[Finding]:
     """One finding per created object; a rebuild gives one per added column, the first carrying the SQL."""
     out = []
     for op in ops:
-        action = ";\n".join(op.statements())
+        action = ";\n".join(render(op) if render else op.statements())
         targets = op_targets(label, op)
         for i, target in enumerate(targets):
             step = action if i == 0 else f"(in the {_kind(op)} of {label}:{op_table(op)} above)"
@@ -244,8 +246,9 @@ def _would(op: Op) -> str:
     return "index is missing (heal would create it)"
 
 
-def _report(desired: Database, label: str, the_plan: Plan, healed: bool,
-            created: bool = False) -> list[Finding]:
+def report_plan(desired: Database, label: str, the_plan: Plan, healed: bool, created: bool = False,
+                render: Optional[Callable[[Op], list[str]]] = None) -> list[Finding]:
+    """The findings of one planned (or applied) database: file, tables as declared, operations, the rest."""
     out = []
     if created:
         out.append(Finding("db.file", label, Status.HEALED,
@@ -261,7 +264,7 @@ def _report(desired: Database, label: str, the_plan: Plan, healed: bool,
             out.append(Finding("db.table", f"{label}:{table.name}", Status.OK,
                                f"{plural(len(table.columns), 'column')}, "
                                f"{plural(len(table.indexes), 'index', 'indexes')} as declared"))
-    out.extend(_op_findings(label, the_plan.ops, healed))
+    out.extend(_op_findings(label, the_plan.ops, healed, render))
     out.extend(the_plan.findings)
     return out
 
@@ -269,7 +272,7 @@ def _report(desired: Database, label: str, the_plan: Plan, healed: bool,
 def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
     the_plan = plan(desired, None, label=label)
     if not ctx.healing:
-        return _report(desired, label, the_plan, healed=False)
+        return report_plan(desired, label, the_plan, healed=False)
     try:
         ctx.lock()
         if path.exists():  # another run created it while we waited for the lock
@@ -284,7 +287,7 @@ def _missing_file(ctx: RunContext, desired: Database, path: Path, label: str) ->
     ctx.audit.record("db.file", label, "create file", "applied")
     for op in the_plan.ops:
         _audit_op(ctx, label, op)
-    return _report(desired, label, the_plan, healed=True, created=True)
+    return report_plan(desired, label, the_plan, healed=True, created=True)
 
 
 def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the_plan: Plan) -> None:
@@ -348,7 +351,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         the_plan = plan(desired, actual, facts, label)
         if not the_plan.ops:
             conn.execute("ROLLBACK")
-            return _report(desired, label, the_plan, healed=False)
+            return report_plan(desired, label, the_plan, healed=False)
         backup_note = ""
         if ctx.backup and actual.tables:
             try:
@@ -372,7 +375,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         conn.close()
     for op in the_plan.ops:
         _audit_op(ctx, label, op)
-    findings = _report(desired, label, the_plan, healed=True)
+    findings = report_plan(desired, label, the_plan, healed=True)
     if backup_note:
         findings.append(Finding("db.backup", label, Status.OK, "changed without a backup" + backup_note,
                                 notable=True))

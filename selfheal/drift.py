@@ -33,6 +33,11 @@ def project_drift(project: Project) -> list[Drift]:
     """Drift of every existing, readable database of the project (missing files are the heal's business)."""
     out: list[Drift] = []
     for db in project.databases:
+        if db.is_server:
+            from .pg.heal import server_drift
+
+            out.extend(server_drift(project, db))
+            continue
         for path, label in database_files(project.root, db):
             if path.is_file() and os.access(path, os.R_OK) and not header_problem(path):
                 out.extend(database_drift(db, path, label, project.lock_timeout))
@@ -46,6 +51,11 @@ def database_drift(desired: Database, path: Path, label: str, timeout: float) ->
             live_db = catalog.read(conn, label)
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         return [Drift(label, "file", "a readable SQLite database", error_text(exc))]
+    return compare(desired, live_db, label)
+
+
+def compare(desired: Database, live_db: Database, label: str, by_text: bool = True) -> list[Drift]:
+    """Every difference between a declared database and what the engine's catalogue reports."""
     out = []
     for table in desired.tables:
         live = live_db.table(table.name)
@@ -65,7 +75,7 @@ def database_drift(desired: Database, path: Path, label: str, timeout: float) ->
             if not extra.hidden and table.column(extra.name) is None:
                 out.append(Drift(f"{where}.{extra.name}", "column", "not declared", column_def(extra)))
         out.extend(Drift(f"{where}.{d.column}" if d.column else where, d.aspect, d.declared, d.actual)
-                   for d in constraints.differences(table, live))
+                   for d in constraints.differences(table, live, by_text))
         if table.primary_key and live.primary_key and [fold(c) for c in table.primary_key] != [
                 fold(c) for c in live.primary_key]:
             out.append(Drift(where, "primary key", ", ".join(table.primary_key), ", ".join(live.primary_key)))
@@ -79,7 +89,7 @@ def database_drift(desired: Database, path: Path, label: str, timeout: float) ->
                     out.append(Drift(f"{where}#{name}", "index", declared_sql, "missing"))
                     continue
                 matched.add(same.name)
-                if normalized(same.sql or "") != normalized(declared_sql):
+                if by_text and normalized(same.sql or "") != normalized(declared_sql):
                     out.append(Drift(f"{where}#{name}", "index", declared_sql, same.sql or ""))
                 continue
             found = find_index(live, index)

@@ -105,6 +105,8 @@ class Database:
     views: tuple[tuple[str, str], ...] = ()  # (name, SELECT …) declared; (name, CREATE VIEW …) live
     triggers: tuple[tuple[str, str], ...] = ()  # (name, CREATE TRIGGER …)
     object_names: frozenset[str] = frozenset()  # live only: folded names of every table, index, view, trigger
+    url_env: str = ""  # a PostgreSQL database: the environment / .env key holding its connection URL
+    namespace: str = "public"  # PostgreSQL: the schema (namespace) its objects live in
 
     @cached_property
     def _by_name(self) -> dict[str, Table]:
@@ -117,7 +119,12 @@ class Database:
     @property
     def is_glob(self) -> bool:
         """True when the path is a pattern that applies to existing files only."""
-        return any(ch in self.path for ch in "*?[")
+        return not self.url_env and any(ch in self.path for ch in "*?[")
+
+    @property
+    def is_server(self) -> bool:
+        """True for a PostgreSQL database (reached by URL), False for an SQLite file."""
+        return bool(self.url_env)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,21 @@ class Plan:
     create_file: bool = False
 
 
-def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), label: str = "") -> Plan:
+@dataclass(frozen=True)
+class Engine:
+    """What the planner must know about the database engine; everything else it plans alike."""
+
+    alter_adds_any_column: bool  # ADD COLUMN takes UNIQUE, PRIMARY KEY, any default (PostgreSQL): no rebuilds
+    live_sql: bool  # the catalogue gives each object's SQL as written (SQLite): constraints compare by its text
+    bulk_add_columns: bool  # many ADD COLUMNs may be folded into one edit of the schema table (SQLite)
+
+
+SQLITE = Engine(alter_adds_any_column=False, live_sql=True, bulk_add_columns=True)
+POSTGRES = Engine(alter_adds_any_column=True, live_sql=False, bulk_add_columns=False)
+
+
+def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), label: str = "",
+         engine: Engine = SQLITE) -> Plan:
     """Compare a declared database with the live one; additive operations only."""
     label = label or desired.path
     result = Plan(create_file=actual is None)
@@ -166,10 +180,11 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
             if table.rows:
                 seeds.append(InsertRows(table.name, table.primary_key, table.rows))
         else:
-            added = _plan_columns(table, live, facts, label, taken, keys, result)
-            _plan_indexes(table, live, facts, label, taken, live_names, result, added)
+            added = _plan_columns(table, live, facts, label, taken, keys, result, engine)
+            _plan_indexes(table, live, facts, label, taken, live_names, result, added, engine)
             seeds.extend(_plan_rows(table, live, added, facts, label, result))
-    _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
+    if engine.bulk_add_columns:
+        _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
     result.ops.extend(seeds)  # rows go in once every table and column they need exists
     _plan_views_and_triggers(desired, actual, label, live_names, result)  # behaviour last
     for live in live_tables:
@@ -267,7 +282,7 @@ def _missing_parent_key(column: Column, keys: Optional[set[tuple[str, str]]]) ->
 
 
 def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str],
-                  keys: Optional[set[tuple[str, str]]], result: Plan) -> set[str]:
+                  keys: Optional[set[tuple[str, str]]], result: Plan, engine: Engine = SQLITE) -> set[str]:
     """Plan the missing columns of a live table; return the folded names of those that will be added."""
     missing = [c for c in table.columns if live.column(c.name) is None]
     declared_pk = {fold(c) for c in table.primary_key}
@@ -310,7 +325,7 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
                 f"cannot be added: its default {value} is not a value of {parent}.{parent_col}, so every existing "
                 "row would break the reference",
                 hint=f"declare a default that exists in {parent}.{parent_col}, or no default (NULL)"))
-        elif _alter_cannot_add(column):
+        elif not engine.alter_adds_any_column and _alter_cannot_add(column):
             rebuild.append(column)
         else:
             alter.append(column)
@@ -339,7 +354,7 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
         if table.column(have.name) is None and not have.hidden:
             result.findings.append(Finding("db.column", f"{label}:{live.name}.{have.name}", Status.OK,
                                            "exists but is not declared (left untouched)", notable=True))
-    result.findings.extend(_constraint_drift(table, live, label))
+    result.findings.extend(_constraint_drift(table, live, label, engine.live_sql))
     if table.primary_key and live.primary_key and [fold(c) for c in table.primary_key] != [
             fold(c) for c in live.primary_key]:
         result.findings.append(Finding(
@@ -431,11 +446,11 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
                     hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
 
 
-def _constraint_drift(table: Table, live: Table, label: str) -> list[Finding]:
+def _constraint_drift(table: Table, live: Table, label: str, by_text: bool = True) -> list[Finding]:
     """A warning per column or table whose declared constraints the database lacks or has otherwise
     (never changed); constraints only the database has are reported as information."""
     grouped: dict[tuple[Optional[str], bool], list[str]] = {}
-    for diff in constraints.differences(table, live):
+    for diff in constraints.differences(table, live, by_text):
         text = (f"{diff.aspect} {diff.actual}" if diff.extra else
                 f"{diff.aspect} is {diff.actual}, declared {diff.declared}")
         grouped.setdefault((diff.column, diff.extra), []).append(text)
@@ -455,7 +470,8 @@ def _constraint_drift(table: Table, live: Table, label: str) -> list[Finding]:
 
 
 def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str, taken: set[str],
-                  live_names: frozenset[str], result: Plan, added: frozenset[str] | set[str] = frozenset()) -> None:
+                  live_names: frozenset[str], result: Plan, added: frozenset[str] | set[str] = frozenset(),
+                  engine: Engine = SQLITE) -> None:
     table_name = live.name if live else table.name
     matched: set[str] = set()
     for index in table.indexes:
@@ -466,7 +482,7 @@ def _plan_indexes(table: Table, live: Optional[Table], facts: Facts, label: str,
             if same_name is not None:
                 matched.add(fold(base))
                 declared_sql = sql.create_index(table_name, index, base)
-                if sql.normalized(same_name.sql or "") != sql.normalized(declared_sql):
+                if engine.live_sql and sql.normalized(same_name.sql or "") != sql.normalized(declared_sql):
                     result.findings.append(Finding(
                         "db.index", target, Status.WARNING,
                         f"differs from its declaration (left as it is): is {same_name.sql}, declared {declared_sql}",

@@ -43,7 +43,7 @@ def corruption(path: Path, timeout: float) -> str:
 def restore_corrupt(ctx: RunContext) -> list[Finding]:
     """For every declared database that is corrupt: restore the newest good backup, or say why not."""
     findings = []
-    for db in ctx.project.databases:
+    for db in (d for d in ctx.project.databases if not d.is_server):  # a server keeps its own backups
         for path, label in database_files(ctx.project.root, db):
             if path.is_file():
                 problem = corruption(path, ctx.project.lock_timeout)

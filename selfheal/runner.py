@@ -105,6 +105,11 @@ def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
 
     findings: list[Finding] = []
     for db in ctx.project.databases:
+        if db.is_server:
+            from .pg.heal import check_database as check_server
+
+            findings.extend(check_server(ctx, db))
+            continue
         files = database_files(ctx.project.root, db)
         if not db.is_glob:
             [(path, label)] = files

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Optional, Union
 
 from .model import AppSpec, Column, Database, Default, EnvSpec, ForeignKey, Index, Project, Table, fold
+from .pg.types import pg_type_problem, unsupported_keys
 from .sql import code_only, quote_ident
 
 SCHEMA_OF_SCHEMA = Path(__file__).with_name("schema.schema.json")
@@ -310,8 +311,9 @@ class _Builder:
         self.problems: list[tuple[str, str]] = []
         self._memory: Optional[sqlite3.Connection] = None
         self._valid_defaults: set[str] = set()
-        self._types: dict[str, str] = {}
+        self._types: dict[tuple[bool, str], str] = {}
         self.max_file_bytes = 1024 * 1024
+        self.server = False  # loading a PostgreSQL entry: its types and expressions are the server's to check
 
     def problem(self, parts: list[PathPart], message: str) -> None:
         self.problems.append((location(parts), message))
@@ -395,6 +397,13 @@ class _Builder:
         seen: dict[str, str] = {}
         for db_path, body in decl.items():
             parts: list[PathPart] = ["databases", db_path]
+            if "url" in body:
+                server = self.server_database(db_path, body, parts)
+                if server is not None:
+                    out.append(server)
+                continue
+            if "schema" in body:
+                self.problem(parts + ["schema"], "only a PostgreSQL database (\"url\") has a schema")
             if not self.inside_root(db_path, parts):
                 continue
             key = os.path.normcase(os.path.normpath(db_path))
@@ -410,6 +419,26 @@ class _Builder:
             out.append(Database(path=PurePosixPath(*PurePosixPath(db_path).parts).as_posix(), tables=tables,
                                 views=tuple(views.items()), triggers=tuple(triggers.items())))
         return tuple(out)
+
+    def server_database(self, label: str, body: dict[str, Any], parts: list[PathPart]) -> Optional[Database]:
+        """A PostgreSQL entry: its URL named by an environment key, never written in schema.json."""
+        url = body["url"]
+        match = re.fullmatch(r"env:([A-Za-z_][A-Za-z0-9_]*)", url)
+        if match is None:
+            secret = "://" in url
+            self.problem(parts + ["url"], "must be \"env:NAME\", naming the environment or .env key that holds the "
+                         "connection URL" + (" (a URL written here would put its password in schema.json: move it "
+                                              "to .env)" if secret else ""))
+            return None
+        for where, message in unsupported_keys(body):
+            self.problem(parts + where, message)
+        self.server = True
+        try:
+            tables = self.tables(body.get("tables", {}), parts + ["tables"])
+        finally:
+            self.server = False
+        return Database(path=label, tables=tables, views=tuple(body.get("views", {}).items()),
+                        url_env=match.group(1), namespace=body.get("schema", "public"))
 
     def sql_files(self, files: Union[str, list[str]], tables: tuple[Table, ...], views: dict[str, str],
                   triggers: dict[str, str], parts: list[PathPart]
@@ -581,7 +610,7 @@ class _Builder:
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
                       foreign_keys=tuple(foreign_keys))
-        if _uses_constraints(table):
+        if not self.server and _uses_constraints(table):  # PostgreSQL checks its own when it creates them
             self.constraints_problems(table, parts)
         return table
 
@@ -672,20 +701,21 @@ class _Builder:
         if isinstance(spec, str):
             spec = {"type": spec}
         raw_type = spec["type"]
-        type_name = self._types.get(raw_type)
+        type_name = self._types.get((self.server, raw_type))
         if type_name is None:  # each distinct spelling is normalised and checked once per load
             type_name = " ".join(raw_type.split())
-            problem = self.type_problem(type_name)
+            problem = pg_type_problem(type_name) if self.server else self.type_problem(type_name)
             if problem:
                 self.problem(parts + ["type"], problem)
             else:
-                self._types[raw_type] = type_name
+                self._types[(self.server, raw_type)] = type_name
         default = None
         if "default" in spec:
             raw = spec["default"]
             if isinstance(raw, dict):
                 default = Default(raw["sql"].strip(), sql=True)
-                self.check_sql_default(default, parts + ["default", "sql"])
+                if not self.server:
+                    self.check_sql_default(default, parts + ["default", "sql"])
             else:
                 default = Default(raw)
         references, actions = None, []

@@ -98,8 +98,7 @@ def _column_spec(column: Column, single_pk: bool, unique: bool, text: dict[str, 
     if "collate" in text:
         spec["collate"] = text["collate"]
     if column.references:
-        actions = _actions(definition[definition.upper().find("REFERENCES"):]) if column.fk_actions or (
-            "DEFERRABLE" in definition.upper()) else {}
+        actions = _actions(column.fk_actions + " " + definition[max(definition.upper().find("REFERENCES"), 0):])
         target = f"{column.references[0]}.{column.references[1]}"
         spec["references"] = {"table": column.references[0], "column": column.references[1], **actions} \
             if actions else target
@@ -176,8 +175,9 @@ def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
         entry["foreign_keys"] = [
             {"columns": list(fk.columns), "references": {"table": fk.table, "columns": list(fk.parent_columns)},
              **_actions(fk.actions + " " + _fk_clause(table.sql, fk))} for fk in table.foreign_keys]
-    if shape.checks:
-        entry["checks"] = shape.checks
+    checks = shape.checks or list(table.checks)  # from the SQL text (SQLite), or as the server reports them
+    if checks:
+        entry["checks"] = checks
     if table.strict:
         entry["strict"] = True
     if table.without_rowid:

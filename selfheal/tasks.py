@@ -27,8 +27,9 @@ SELECT_HELP = {"only": "run only these parts or check ids, comma-separated (db,e
 
 def _schema(c: Context, schema: Optional[str]) -> Path:
     """--schema, else $SELFHEAL_SCHEMA, else schema.json in the configured root (tasks.py's folder) or here."""
-    root = c.config.get("selfheal", {}).get("root") or Path.cwd()
-    return cli.resolve_schema(schema, Path(root))
+    settings = c.config.get("selfheal", {})
+    root = Path(settings.get("root") or Path.cwd())
+    return cli.resolve_schema(schema, root, settings.get("schema_name") or "schema.json")
 
 
 def _finish(code: int) -> None:

@@ -12,7 +12,8 @@ import pytest
 from .helpers import ROOT, columns, invoke, write_schema
 
 HEAVY = ("jsonschema", "fastjsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan",
-         "selfheal.ops", "selfheal.compare", "selfheal.catalog", "selfheal.dbheal")
+         "selfheal.ops", "selfheal.compare", "selfheal.catalog", "selfheal.dbheal", "psycopg", "selfheal.pg.heal",
+         "selfheal.pg.catalog")
 
 
 @pytest.fixture
