@@ -57,6 +57,15 @@ def task(folder: Path, *args: str, check: bool = False) -> Callable[[], None]:
     return run
 
 
+def peak_memory(folder: Path, *args: str) -> float:
+    """Peak resident memory (MiB) of one whole-process task run, as the kernel reports it for the child."""
+    cmd = [sys.executable, "-m", "invoke", "-r", str(REPO), *args, "--schema", str(folder / "schema.json")]
+    proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss / 1024  # KiB on Linux
+
+
 def scaled_schema(tables: int, extra_column: bool = False) -> dict[str, object]:
     """`tables` realistic tables spread over 4 databases; optionally one more column each."""
     dbs: dict[str, dict[str, object]] = {path: {"tables": {}} for path in DATABASES}
@@ -136,14 +145,19 @@ def alembic_compare(folder: Path, tables: int) -> float | None:
     return median_time(compare, 1)
 
 
-def bulk_vs_alter(tables: int) -> tuple[float, float]:
-    """One database of `tables` populated tables, each missing one column: bulk update vs ALTER each."""
+def bulk_vs_alter(tables: int, limit: str = "BULK_ADD_COLUMNS",
+                  column: object = None) -> tuple[float, float]:
+    """One database of `tables` populated tables, each missing one column: one schema update vs a
+    statement each (`limit`: the planner's threshold for the bulk path; `column`: the missing column,
+    by default one ALTER adds; a UNIQUE one needs a rebuild)."""
     from selfheal import plan as plan_module
     from selfheal.context import Mode
     from selfheal.runner import run
 
+    column = column or {"type": "TEXT", "default": "d"}
+    default = getattr(plan_module, limit)
     results = []
-    for threshold in (plan_module.BULK_ADD_COLUMNS, 10**9):
+    for threshold in (default, 10**9):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             conn = sqlite3.connect(folder / "one.db")
@@ -153,15 +167,15 @@ def bulk_vs_alter(tables: int) -> tuple[float, float]:
             conn.commit()
             conn.close()
             doc = {"version": 1, "databases": {"one.db": {"tables": {f"t{i}": {"columns": {
-                "id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT", "w": {"type": "TEXT", "default": "d"}}}
+                "id": {"type": "INTEGER", "primary_key": True}, "v": "TEXT", "w": column}}
                 for i in range(tables)}}}}
             write(folder, doc)
-            plan_module.BULK_ADD_COLUMNS = threshold
+            setattr(plan_module, limit, threshold)
             start = time.perf_counter()
             report = run(folder / "schema.json", Mode.HEAL, ("db",), backup=False)
             results.append(time.perf_counter() - start)
             assert report.exit_code == 0
-    plan_module.BULK_ADD_COLUMNS = 32
+    setattr(plan_module, limit, default)
     return results[0], results[1]
 
 
@@ -256,7 +270,10 @@ def measure_wide(size: int, healthy: float) -> dict[str, float]:
 
         cold = median_time(task(folder, "validate", "--check"), reps, before=edited)
         floor = raw_create_floor(folder)
-    return {"heal": heal_new - healthy, "remembered": remembered - healthy, "cold": cold - healthy, "raw": floor}
+        reset(folder)
+        memory = peak_memory(folder, "heal.db", "--no-backup")
+    return {"heal": heal_new - healthy, "remembered": remembered - healthy, "cold": cold - healthy, "raw": floor,
+            "memory": memory}
 
 
 def wide_rows(sizes: tuple[int, ...], healthy: float) -> list[tuple[str, str]]:
@@ -270,6 +287,10 @@ def wide_rows(sizes: tuple[int, ...], healthy: float) -> list[tuple[str, str]]:
     rows = []
     for size, figure in figures.items():
         for key, seconds in figure.items():
+            if key == "memory":
+                goal = f"; goal ≤ 200 MiB at 10,000: {'holds' if seconds <= 200 else 'short'}" if size >= 10000 else ""
+                rows.append((f"wide {size} tables: peak memory of heal.db from nothing", f"{seconds:.0f} MiB{goal}"))
+                continue
             text = f"demo {seconds:+.2f} s" if key != "raw" else f"{seconds:.2f} s"
             text += f" ({seconds / size * 1000:.2f} ms per table)"
             if size == 1000 and key in goals:
@@ -306,6 +327,7 @@ def fleet_times(tenants: int, jobs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    parser.add_argument("--large", action="store_true", help="also the wide shape at 10,000 tables (several minutes)")
     args = parser.parse_args()
     sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 5000)
     repeat = 5 if args.quick else 11
@@ -328,12 +350,16 @@ def main() -> None:
 
     for size in sizes:
         rows += measure_size(size, healthy)
-    rows += wide_rows((1000,) if args.quick else (1000, 5000), healthy)
+    rows += wide_rows((1000,) if args.quick else (1000, 5000, 10000) if args.large else (1000, 5000), healthy)
 
     bulk, alter = bulk_vs_alter(1000 if args.quick else 2000)
     n = 1000 if args.quick else 2000
     rows.append((f"{n} tables in one file, one column each: one schema update vs ALTER each",
                  f"{bulk:.2f} s vs {alter:.2f} s = {alter / bulk:.0f} × faster"))
+    for n in ((500,) if args.quick else (1000, 5000)):
+        bulk, single = bulk_vs_alter(n, "BULK_REBUILDS", {"type": "TEXT", "unique": True})
+        rows.append((f"{n} populated tables in one file, each rebuilt (a UNIQUE column): one schema update for "
+                     "the renames vs a RENAME each", f"{bulk:.2f} s vs {single:.2f} s = {single / bulk:.0f} × faster"))
 
     cores = os.cpu_count() or 1
     for tenants in ((100,) if args.quick else (100, 1000)):

@@ -111,6 +111,14 @@ def text_shape(create_sql: str, clean: Callable[[str], str] = sql.normalized) ->
     return shape
 
 
+def _declares_text(table: Table) -> bool:
+    """True when a declared table has a constraint only its SQL text would show."""
+    if table.sql:
+        return _MAYBE.search(table.sql) is not None
+    return bool(table.checks) or any(c.check or c.collate or c.generated or c.autoincrement or
+                                     (c.definition and _MAYBE.search(c.definition)) for c in table.columns)
+
+
 def _actions(text: str) -> str:
     """ON DELETE / ON UPDATE of a foreign key clause, in one spelling ("" for none or NO ACTION)."""
     found = {what.upper(): " ".join(action.upper().split()) for what, action in _ACTION.findall(text)}
@@ -165,6 +173,8 @@ def _set_differences(aspect: str, want: dict[object, str], have: dict[object, st
 def differences(declared: Table, live: Table, by_text: bool = True) -> list[Difference]:
     """Each constraint of an existing table that differs from its declaration (`by_text`: also those
     only the table's SQL text holds, when the engine keeps it)."""
+    # rendering and parsing the text is needed only when either side can hold such a constraint
+    by_text = by_text and (_MAYBE.search(live.sql) is not None or _declares_text(declared))
     declared_sql = sql.create_table(declared) if by_text else ""
     out: list[Difference] = []
     if by_text and not (live.sql and sql.same_sql(declared_sql, live.sql)):
@@ -179,21 +189,22 @@ def differences(declared: Table, live: Table, by_text: bool = True) -> list[Diff
                     out.append(Difference(live_col.name, aspect, wanted.get(aspect) or "none",
                                           had.get(aspect) or "none"))
         out.extend(_set_differences("table CHECK", {c: c for c in want.checks}, {c: c for c in have.checks}))
-    for column in declared.columns:
+    for column in (c for c in declared.columns if c.references):
         live_col = live.column(column.name)
-        if live_col is not None and column.references and live_col.references and (
+        if live_col is not None and live_col.references and (
                 _actions(column.fk_actions) != _actions(live_col.fk_actions)):
             out.append(Difference(live_col.name, "foreign key actions", _actions(column.fk_actions) or "no action",
                                   _actions(live_col.fk_actions) or "no action"))
-    present = {fold(c.name) for c in live.columns}
-    show = lambda cols: f"({', '.join(cols)})"  # noqa: E731
-    out.extend(_set_differences(
-        "UNIQUE", {u: show(u) for u in _unique_sets(declared, live=False) if set(u) <= present},
-        {u: show(u) for u in _unique_sets(live, live=True)}))
-    out.extend(_set_differences(
-        "foreign key",
-        {_fk_key(fk): _show_fk(fk) for fk in declared.foreign_keys if set(map(fold, fk.columns)) <= present},
-        {_fk_key(fk): _show_fk(fk) for fk in live.foreign_keys}))
+    want_unique, have_unique = _unique_sets(declared, live=False), _unique_sets(live, live=True)
+    if want_unique or have_unique or declared.foreign_keys or live.foreign_keys:
+        present = {fold(c.name) for c in live.columns}
+        show = lambda cols: f"({', '.join(cols)})"  # noqa: E731
+        out.extend(_set_differences("UNIQUE", {u: show(u) for u in want_unique if set(u) <= present},
+                                    {u: show(u) for u in have_unique}))
+        out.extend(_set_differences(
+            "foreign key",
+            {_fk_key(fk): _show_fk(fk) for fk in declared.foreign_keys if set(map(fold, fk.columns)) <= present},
+            {_fk_key(fk): _show_fk(fk) for fk in live.foreign_keys}))
     for aspect, want_on, have_on in (("STRICT", declared.strict, live.strict),
                                      ("WITHOUT ROWID", declared.without_rowid, live.without_rowid)):
         if want_on != have_on:

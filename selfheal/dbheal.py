@@ -34,6 +34,7 @@ from .ops import (
     InsertRows,
     Op,
     RebuildTable,
+    RebuildTablesInBulk,
     op_table,
     op_tables,
     op_target,
@@ -209,14 +210,15 @@ def _op_findings(label: str, ops: list[Op], healed: bool,
     for op in ops:
         action = ";\n".join(render(op) if render else op.statements())
         targets = op_targets(label, op)
+        added, described = _added(op), op.describe() if healed else ""
         for i, target in enumerate(targets):
             step = action if i == 0 else f"(in the {_kind(op)} of {label}:{op_table(op)} above)"
             if healed:
-                message = op.describe()
-                if isinstance(op, RebuildTable):
-                    message = f"added column {op.new_columns[i].name} (table rebuilt: rows, indexes and triggers kept)"
+                message = described
+                if isinstance(op, (RebuildTable, RebuildTablesInBulk)):
+                    message = f"added column {added[i]} (table rebuilt: rows, indexes and triggers kept)"
                 elif isinstance(op, AddColumnsInBulk):
-                    message = f"added column {target.rsplit('.', 1)[-1]} (one schema update for {len(targets)} columns)"
+                    message = f"added column {added[i]} (one schema update for {len(targets)} columns)"
                 elif isinstance(op, InsertRows):
                     message = "inserted seed row"
                 out.append(Finding(op.check, target, Status.HEALED, message, action=step))
@@ -226,8 +228,21 @@ def _op_findings(label: str, ops: list[Op], healed: bool,
     return out
 
 
+def _added(op: Op) -> list[str]:
+    """The names of the columns a rebuild or a bulk addition adds, in the order of its targets."""
+    if isinstance(op, RebuildTable):
+        return [c.name for c in op.new_columns]
+    if isinstance(op, RebuildTablesInBulk):
+        return [c.name for r in op.rebuilds for c in r.new_columns]
+    if isinstance(op, AddColumnsInBulk):
+        return [c.name for _, cols in op.tables for c in cols]
+    return []
+
+
 def _kind(op: Op) -> str:
-    return "rebuild" if isinstance(op, RebuildTable) else "inserts" if isinstance(op, InsertRows) else "schema update"
+    if isinstance(op, (RebuildTable, RebuildTablesInBulk)):
+        return "rebuild"
+    return "inserts" if isinstance(op, InsertRows) else "schema update"
 
 
 def _would(op: Op) -> str:
@@ -240,8 +255,8 @@ def _would(op: Op) -> str:
         if op.replaces:
             return f"{kind} differs from schema.json (heal would replace it)"
         return f"{kind} is missing (heal would create it)"
-    if isinstance(op, (AddColumn, AddColumnsInBulk, RebuildTable)):
-        how = " by rebuilding the table" if isinstance(op, RebuildTable) else ""
+    if isinstance(op, (AddColumn, AddColumnsInBulk, RebuildTable, RebuildTablesInBulk)):
+        how = " by rebuilding the table" if isinstance(op, (RebuildTable, RebuildTablesInBulk)) else ""
         return f"column is missing (heal would add it{how})"
     return "index is missing (heal would create it)"
 
@@ -407,7 +422,7 @@ def _apply(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op
         conn.execute("BEGIN IMMEDIATE")
     watched = _fk_watch(conn, ops)
     fk_before = _fk_violations(conn, watched)
-    rows_before = {op.table.name: _count(conn, op.table.name) for op in ops if isinstance(op, RebuildTable)}
+    rows_before = {name: _count(conn, name) for name in _rebuilt(ops)}
     for op in ops:
         for statement in op.statements():
             if statement == "PRAGMA schema_version = <current + 1>":
@@ -457,19 +472,25 @@ def _reindex_changed_meaning(conn: sqlite3.Connection, after: Database, ops: lis
                 conn.execute(f"REINDEX main.{quote_ident(index.name or '')}")  # main.: never a collation
 
 
+def _rebuilt(ops: list[Op]) -> list[str]:
+    """Names of the tables the operations rebuild."""
+    return [name for op in ops if isinstance(op, (RebuildTable, RebuildTablesInBulk)) for name in op_tables(op)]
+
+
 def _count(conn: sqlite3.Connection, table: str) -> int:
     return int(conn.execute(f"SELECT COUNT(*) FROM {quote_ident(table)}").fetchone()[0])
 
 
 def _fk_watch(conn: sqlite3.Connection, ops: list[Op]) -> list[str]:
     """Tables whose foreign keys a change could break: rebuilt ones, their children, new references."""
-    rebuilt = [op.table.name for op in ops if isinstance(op, RebuildTable)]
+    rebuilt = _rebuilt(ops)
     watched = set(rebuilt)
     watched.update(op.table for op in ops if isinstance(op, AddColumn) and op.column.references)
-    for parent in rebuilt:
-        watched.update(r[0] for r in conn.execute(
-            "SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f "
-            "WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE", (parent,)))
+    if rebuilt:  # their children, found in one pass over every foreign key (not one pass per parent)
+        parents = {fold(name) for name in rebuilt}
+        watched.update(child for child, parent in conn.execute(
+            "SELECT DISTINCT m.name, f.\"table\" FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f "
+            "WHERE m.type = 'table'") if fold(parent) in parents)
     return sorted(watched)
 
 

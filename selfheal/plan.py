@@ -20,10 +20,12 @@ from .ops import (
     InsertRows,
     Op,
     RebuildTable,
+    RebuildTablesInBulk,
 )
 
 STRICT_TYPES = frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"})
 BULK_ADD_COLUMNS = 32  # from this many ADD COLUMNs in one file, the bulk rewrite beats ALTER TABLE
+BULK_REBUILDS = 8  # from this many rebuilds in one file, one schema update renames them all
 
 # ---------------------------------------------------------------- facts
 
@@ -185,6 +187,7 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = Facts(), 
             seeds.extend(_plan_rows(table, live, added, facts, label, result))
     if engine.bulk_add_columns:
         _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
+        _bulk_rebuilds(result)
     result.ops.extend(seeds)  # rows go in once every table and column they need exists
     _plan_views_and_triggers(desired, actual, label, live_names, result)  # behaviour last
     for live in live_tables:
@@ -230,6 +233,16 @@ def _bulk_add_columns(result: Plan, live_by_name: dict[str, Table]) -> None:
     first = result.ops.index(adds[0])
     result.ops = [op for op in result.ops if not isinstance(op, AddColumn)]
     result.ops.insert(first, bulk)
+
+
+def _bulk_rebuilds(result: Plan) -> None:
+    """Fold many rebuilds into one RebuildTablesInBulk, placed where the first one was."""
+    rebuilds = [op for op in result.ops if isinstance(op, RebuildTable)]
+    if len(rebuilds) < BULK_REBUILDS:
+        return
+    first = result.ops.index(rebuilds[0])
+    result.ops = [op for op in result.ops if not isinstance(op, RebuildTable)]
+    result.ops.insert(first, RebuildTablesInBulk(tuple(rebuilds)))
 
 
 def _free_name(base: str, taken: set[str]) -> str:

@@ -296,6 +296,14 @@ def create_view(name: str, select: str) -> str:
     return f"CREATE VIEW {quote_ident(name)} AS {select.strip().rstrip(';')}"
 
 
+def definition_start(create_sql: str) -> int:
+    """Where the parenthesised definition of a CREATE TABLE statement starts (after its name)."""
+    items = _top_level_items(create_sql)
+    if items is None:
+        raise ValueError("cannot parse the table definition")
+    return items[0]
+
+
 def table_items(create_sql: str) -> list[str]:
     """The top-level items of a CREATE TABLE (or CREATE INDEX) statement: definitions and constraints."""
     items = _top_level_items(create_sql)

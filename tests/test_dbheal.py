@@ -6,8 +6,9 @@ import sqlite3
 import pytest
 
 from selfheal.context import Mode
+from selfheal.sql import quote_ident
 
-from .helpers import columns, heal, rows, statuses, tree_digest, write_schema
+from .helpers import columns, heal, rows, schema_facts, statuses, tree_digest, write_schema
 
 NOW = {"sql": "CURRENT_TIMESTAMP"}
 
@@ -288,3 +289,58 @@ def test_wal_database_healed_while_the_app_holds_a_connection(tmp_path):
     assert rows(tmp_path / "app.db", "PRAGMA journal_mode") == [("wal",)]
     [backup] = (tmp_path / ".selfheal" / "backups").glob("app.db-*/*.bak")
     assert rows(backup, "SELECT count(*) FROM items") == [(300,)]  # the WAL's rows are in the backup
+
+
+def _rebuild_fixture(folder):
+    db = folder / "app.db"
+    conn = sqlite3.connect(db)
+    for i, name in enumerate(['plain', 'sp ace', 'quo"te', "it's", "名前", "t_1", "a.b", "t",
+                              "select", "Ünï"]):
+        q = '"' + name.replace('"', '""') + '"'
+        conn.execute(f"CREATE TABLE {q} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, kind TEXT "
+                     f"CHECK (kind <> 'bad'), parent INTEGER REFERENCES {q} (id) ON DELETE CASCADE)")
+        conn.execute(f'CREATE INDEX "ix {i}" ON {q} (kind)')
+        conn.execute(f'CREATE TRIGGER "tr {i}" AFTER INSERT ON {q} BEGIN SELECT 1; END')
+        conn.executemany(f"INSERT INTO {q} (name, kind, parent) VALUES (?, ?, ?)",
+                         [(f"n{j}", f"k{j % 3}", None if j == 0 else 1) for j in range(50)])
+        conn.execute(f"DELETE FROM {q} WHERE id > 45")
+    conn.execute('CREATE VIEW "v" AS SELECT * FROM "sp ace"')
+    conn.commit()
+    conn.close()
+    tables = {name: {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "name": "TEXT", "kind": "TEXT",
+                                 "parent": "INTEGER", "code": {"type": "TEXT", "unique": True},
+                                 "seen": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}}}}
+              for name in ['plain', 'sp ace', 'quo"te', "it's", "名前", "t_1", "a.b", "t", "select",
+                           "Ünï"]}
+    write_schema(folder, {"databases": {"app.db": {"tables": tables}}})
+    return db
+
+
+def test_many_rebuilds_in_one_schema_update_give_what_one_by_one_gives(tmp_path, monkeypatch):
+    from selfheal import plan as plan_module
+
+    results = {}
+    for mode, limit in (("bulk", 8), ("one-by-one", 1000)):
+        folder = tmp_path / mode
+        folder.mkdir()
+        db = _rebuild_fixture(folder)
+        monkeypatch.setattr(plan_module, "BULK_REBUILDS", limit)
+        dry = heal(folder, mode=Mode.DRY_RUN)
+        assert any("CREATE TEMP TABLE" in f.action for f in dry.findings) == (mode == "bulk")
+        report = heal(folder)
+        assert report.exit_code == 0, [f for f in report.findings if f.status.value != "ok"]
+        assert heal(folder).exit_code == 0
+        conn = sqlite3.connect(db)
+        data = {name: conn.execute(f"SELECT rowid, id, name, kind, parent, code FROM {quote_ident(name)} "
+                                   "ORDER BY rowid").fetchall()
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+                                            "('sqlite_sequence')")}
+        seq = conn.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name").fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute('INSERT INTO "quo""te" (name, code) VALUES (\'new\', \'c\')')
+        next_id = conn.execute('SELECT max(id) FROM "quo""te"').fetchone()
+        conn.close()
+        results[mode] = (schema_facts(db), data, seq, next_id)
+    assert results["bulk"] == results["one-by-one"]
+    assert results["bulk"][3] == (51,)  # AUTOINCREMENT's high-water mark survived: 46..50 are never reused

@@ -18,9 +18,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from selfheal import plan as plan_module
 from selfheal.context import Mode
 from selfheal.findings import Finding, Status
 from selfheal.sql import quote_ident, rowid_alias
@@ -172,9 +174,23 @@ DOCUMENTED_ERRORS = ("cannot be added", "cannot create the index", "unique index
                      "primary key column is missing", "cannot create index")
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["one-by-one", "bulk"])
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenario=scenarios())
-def test_heal_any_pre_existing_database(tmp_path_factory: Any, scenario: tuple[dict[str, Any], list[str]]) -> None:
+def test_heal_any_pre_existing_database(tmp_path_factory: Any, scenario: tuple[dict[str, Any], list[str]],
+                                        bulk: bool) -> None:
+    """`bulk`: every rebuild and every added column goes through the one-schema-update paths that
+    otherwise start at BULK_REBUILDS / BULK_ADD_COLUMNS changes in a file."""
+    limits = (plan_module.BULK_REBUILDS, plan_module.BULK_ADD_COLUMNS)
+    if bulk:
+        plan_module.BULK_REBUILDS = plan_module.BULK_ADD_COLUMNS = 1
+    try:
+        heal_scenario(tmp_path_factory, scenario)
+    finally:
+        plan_module.BULK_REBUILDS, plan_module.BULK_ADD_COLUMNS = limits
+
+
+def heal_scenario(tmp_path_factory: Any, scenario: tuple[dict[str, Any], list[str]]) -> None:
     tables, statements = scenario
     folder: Path = tmp_path_factory.mktemp("gen")
     write_schema(folder, {"databases": {"p.db": {"tables": tables}}})
