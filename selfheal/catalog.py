@@ -69,7 +69,7 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
                 default=Default(dflt, sql=True) if dflt is not None else None,
                 references=references.get(fold(col)),
                 hidden=bool(hidden),
-                fk_actions=actions.get(fold(col), "") if fold(col) in references else "",
+                fk_actions=actions.get(fold(col), "") if references and fold(col) in references else "",
             )
             for col, ctype, notnull, dflt, _pk, hidden in rows
         )
@@ -81,7 +81,7 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
         sql = table_sql[name]
         tables.append(Table(name=name, columns=cols, primary_key=pks[name], indexes=idx, sql=sql,
                             triggers=tuple(triggers.get(fold(name), ())),
-                            foreign_keys=_composite_keys(fks.get(name, {}), pks, fk_actions, name),
+                            foreign_keys=_composite_keys(fks[name], pks, fk_actions, name) if name in fks else (),
                             without_rowid=_option(_WITHOUT_ROWID, sql), strict=_option(_STRICT, sql)))
     views = tuple((name, sql) for kind, name, sql in objects if kind == "view" and sql)
     live_triggers = tuple((name, sql) for kind, name, sql in objects if kind == "trigger" and sql)

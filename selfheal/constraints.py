@@ -16,7 +16,15 @@ from . import sql
 from .model import ForeignKey, Table, fold
 
 # raw-text test: a table whose SQL names none of these has no text-level constraint to compare
-_MAYBE = re.compile(r"\b(CHECK|COLLATE|AUTOINCREMENT|AS)\b", re.IGNORECASE)
+_WORDS = re.compile(r"\b(CHECK|COLLATE|AUTOINCREMENT|AS)\b", re.IGNORECASE)
+
+
+def _maybe(text: str) -> bool:
+    """True when the SQL text may hold a CHECK, COLLATE, AUTOINCREMENT or generated column (substring
+    test first: the word-boundary search is ten times slower on long definitions)."""
+    upper = text.upper()
+    return ("CHECK" in upper or "COLLATE" in upper or "AUTOINCREMENT" in upper or "AS" in upper) and \
+        _WORDS.search(text) is not None
 _ACTION = re.compile(r"\bON\s+(DELETE|UPDATE)\s+(SET\s+NULL|SET\s+DEFAULT|CASCADE|RESTRICT|NO\s+ACTION)\b",
                      re.IGNORECASE)
 _CONSTRAINT_NAME = re.compile(r"CONSTRAINT\s+(\"[^\"]*\"|`[^`]*`|\[[^\]]*\]|\S+)\s*", re.IGNORECASE)
@@ -96,7 +104,7 @@ def column_shape(definition: str, clean: Callable[[str], str] = sql.normalized) 
 def text_shape(create_sql: str, clean: Callable[[str], str] = sql.normalized) -> TextShape:
     """The text-only constraints of a CREATE TABLE statement (expressions passed through clean)."""
     shape = TextShape()
-    if not _MAYBE.search(create_sql):
+    if not _maybe(create_sql):
         return shape
     for text in sql.table_items(create_sql):
         body = _CONSTRAINT_NAME.sub("", text, count=1) if re.match(r"CONSTRAINT\b", text, re.IGNORECASE) else text
@@ -114,9 +122,9 @@ def text_shape(create_sql: str, clean: Callable[[str], str] = sql.normalized) ->
 def _declares_text(table: Table) -> bool:
     """True when a declared table has a constraint only its SQL text would show."""
     if table.sql:
-        return _MAYBE.search(table.sql) is not None
+        return _maybe(table.sql)
     return bool(table.checks) or any(c.check or c.collate or c.generated or c.autoincrement or
-                                     (c.definition and _MAYBE.search(c.definition)) for c in table.columns)
+                                     (c.definition and _maybe(c.definition)) for c in table.columns)
 
 
 def _actions(text: str) -> str:
@@ -173,8 +181,11 @@ def _set_differences(aspect: str, want: dict[object, str], have: dict[object, st
 def differences(declared: Table, live: Table, by_text: bool = True) -> list[Difference]:
     """Each constraint of an existing table that differs from its declaration (`by_text`: also those
     only the table's SQL text holds, when the engine keeps it)."""
+    if not (declared.constraint_keys or live.strict or live.without_rowid or live.foreign_keys
+            or _maybe(live.sql) or any(i.origin == "u" for i in live.indexes)):
+        return []  # neither side holds a constraint to compare: the common case, decided without parsing
     # rendering and parsing the text is needed only when either side can hold such a constraint
-    by_text = by_text and (_MAYBE.search(live.sql) is not None or _declares_text(declared))
+    by_text = by_text and (_maybe(live.sql) or _declares_text(declared))
     declared_sql = sql.create_table(declared) if by_text else ""
     out: list[Difference] = []
     if by_text and not (live.sql and sql.same_sql(declared_sql, live.sql)):

@@ -86,6 +86,7 @@ class Table:
     checks: tuple[str, ...] = ()  # declared table CHECK expressions
     unique: tuple[tuple[str, ...], ...] = ()  # UNIQUE constraints over several columns
     foreign_keys: tuple[ForeignKey, ...] = ()  # foreign keys over several columns
+    constraint_keys: bool = True  # declared in JSON without any constraint key or reference: False
 
     @cached_property
     def _by_name(self) -> dict[str, Column]:

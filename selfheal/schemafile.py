@@ -40,6 +40,17 @@ def _uses_constraints(table: Table) -> bool:
                        for c in table.columns))
 
 
+_PLAIN_COLUMN_KEYS = frozenset({"type", "not_null", "default", "primary_key"})
+
+
+def _declares_constraints(body: dict[str, Any], columns: list[Column], indexes: list[Index]) -> bool:
+    """True when a table uses a constraint key or a reference (False lets the planner skip comparing them)."""
+    return bool(body.get("checks") or body.get("strict") or body.get("without_rowid") or body.get("unique")
+                or body.get("foreign_keys") or any(i.where or i.terms for i in indexes)
+                or any(c.unique or c.check or c.collate or c.fk_actions or c.generated or c.autoincrement
+                       or c.references for c in columns))
+
+
 class SchemaError(Exception):
     """schema.json cannot be used; `problems` holds (location, message) pairs."""
 
@@ -609,7 +620,7 @@ class _Builder:
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
-                      foreign_keys=tuple(foreign_keys))
+                      foreign_keys=tuple(foreign_keys), constraint_keys=_declares_constraints(body, columns, indexes))
         if not self.server and _uses_constraints(table):  # PostgreSQL checks its own when it creates them
             self.constraints_problems(table, parts)
         return table
@@ -630,6 +641,20 @@ class _Builder:
 
     def index(self, spec: dict[str, Any], declared: dict[str, str], table: str, parts: list[PathPart]) -> Index:
         """One declared index: columns by name, or objects with an expression, a collation, DESC."""
+        if all(isinstance(e, str) for e in spec["columns"]):  # the common case: column names only
+            cols = spec["columns"]
+            for col in cols:
+                if fold(col) not in declared:
+                    self.problem(parts + ["columns"], f"index column {json.dumps(col)} is not declared "
+                                 f"in table {json.dumps(table)}")
+            if len({fold(c) for c in cols}) != len(cols):
+                self.problem(parts + ["columns"], "a column is listed twice")
+            if spec.get("name"):
+                self.reserved(spec["name"], parts + ["name"], "index")
+            if spec.get("where") and not spec.get("name"):
+                self.problem(parts, "a partial index (\"where\") needs a \"name\"")
+            return Index(columns=tuple(declared.get(fold(c), c) for c in cols), where=spec.get("where", ""),
+                         partial=bool(spec.get("where")), unique=bool(spec.get("unique", False)), name=spec.get("name"))
         names: list[Optional[str]] = []
         terms: list[str] = []
         for j, entry in enumerate(spec["columns"]):
@@ -728,6 +753,8 @@ class _Builder:
                            "DEFERRABLE INITIALLY DEFERRED" if target.get("deferrable") else ""]
             else:
                 references = ("", target)
+        if spec.keys() <= _PLAIN_COLUMN_KEYS:  # the common shapes, built without looking up the constraint keys
+            return Column(name, type_name, bool(spec.get("not_null", False)), default)
         generated = spec.get("generated", {})
         return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
                       default=default, references=references, unique=bool(spec.get("unique", False)),
