@@ -56,23 +56,24 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
     for table, sql in conn.execute(_TRIGGERS):
         triggers[fold(table)].append(sql)
     pks = {name: _primary_key(rows) for name, rows in columns.items()}
+    types: dict[Optional[str], str] = {}  # each distinct spelling normalised once
     tables = []
     for name, rows in columns.items():
-        references = _single_column_references(fks.get(name, {}), pks)
-        actions = {fold(parts[0][1]): fk_actions[(name, fk_id)] for fk_id, parts in fks.get(name, {}).items()
-                   if len(parts) == 1}
-        cols = tuple(
-            Column(
-                name=col,
-                type=" ".join((ctype or "").split()),
-                not_null=bool(notnull),
-                default=Default(dflt, sql=True) if dflt is not None else None,
-                references=references.get(fold(col)),
-                hidden=bool(hidden),
-                fk_actions=actions.get(fold(col), "") if references and fold(col) in references else "",
-            )
-            for col, ctype, notnull, dflt, _pk, hidden in rows
-        )
+        cols: tuple[Column, ...]
+        if name in fks:
+            references = _single_column_references(fks[name], pks)
+            actions = {fold(parts[0][1]): fk_actions[(name, fk_id)] for fk_id, parts in fks[name].items()
+                       if len(parts) == 1}
+            cols = tuple(
+                Column(col, _type(types, ctype), bool(notnull), Default(dflt, sql=True) if dflt is not None else None,
+                       references.get(fold(col)), bool(hidden),
+                       fk_actions=actions.get(fold(col), "") if fold(col) in references else "")
+                for col, ctype, notnull, dflt, _pk, hidden in rows)
+        else:  # no foreign keys: the common case, built positionally
+            cols = tuple(
+                Column(col, _type(types, ctype), bool(notnull), Default(dflt, sql=True) if dflt is not None else None,
+                       None, bool(hidden))
+                for col, ctype, notnull, dflt, _pk, hidden in rows)
         idx = tuple(
             Index(columns=tuple(cols_), unique=bool(unique), name=idx_name, origin=origin,
                   partial=bool(partial), sql=sql)
@@ -87,6 +88,14 @@ def read(conn: sqlite3.Connection, path: str) -> Database:
     live_triggers = tuple((name, sql) for kind, name, sql in objects if kind == "trigger" and sql)
     return Database(path=path, tables=tuple(tables), views=views, triggers=live_triggers,
                     object_names=frozenset(fold(name) for _, name, _ in objects))
+
+
+def _type(memo: dict[Optional[str], str], ctype: Optional[str]) -> str:
+    """A declared type with its spacing normalised (memoised: a schema has few distinct spellings)."""
+    found = memo.get(ctype)
+    if found is None:
+        found = memo[ctype] = " ".join((ctype or "").split())
+    return found
 
 
 def actions_text(on_delete: str, on_update: str) -> str:

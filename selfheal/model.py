@@ -18,7 +18,7 @@ def fold(name: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Default:
     """A column default: a JSON literal, or an SQL expression (`sql=True`)."""
 
@@ -26,7 +26,7 @@ class Default:
     sql: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     """One column; `references` is (table, column) of a foreign key."""
 
@@ -46,7 +46,7 @@ class Column:
     autoincrement: bool = False  # INTEGER PRIMARY KEY AUTOINCREMENT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """An index; `name` None means the default name is chosen when it is created."""
 
@@ -60,7 +60,7 @@ class Index:
     terms: tuple[str, ...] = ()  # declared index terms as SQL (expressions, COLLATE, DESC); () for plain columns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForeignKey:
     """A foreign key over several columns (a single-column one is `Column.references`)."""
 

@@ -513,7 +513,9 @@ class _Builder:
 
     def tables(self, decl: dict[str, Any], parts: list[PathPart]) -> tuple[Table, ...]:
         self.case_clashes(decl, parts, "table")
-        tables = [self.table(name, body, parts + [name]) for name, body in decl.items()]
+        # each table's JSON is let go once its model is built: the document and the model of a large
+        # schema are never both whole in memory (the document is the loader's own, parsed for this load)
+        tables = [self.table(name, decl.pop(name), parts + [name]) for name in list(decl)]
         by_name = {fold(t.name): t for t in tables}
         tables = [
             replace(table, columns=tuple(
