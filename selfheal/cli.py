@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from .context import Mode
 from .runner import ALL_PARTS, Report, run
@@ -79,13 +79,10 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
 
 
-def _snapshot_server(env_key: str, out: Optional[Path], name: Optional[str], base: Path, fmt: str) -> int:
+def _server_entry(env_key: str, base: Path, fmt: str) -> tuple[dict[str, Any], list[str]]:
     """schema.snapshot env:NAME: a PostgreSQL database, its URL read from the environment or .env."""
-    import json
-    import os
-
     from .pg.snapshot import snapshot as take
-    from .snapshot import SnapshotError, merge_into
+    from .snapshot import SnapshotError
 
     if fmt != "json":
         raise SnapshotError("--format sql is for SQLite files; a PostgreSQL database is snapshotted as JSON")
@@ -96,20 +93,13 @@ def _snapshot_server(env_key: str, out: Optional[Path], name: Optional[str], bas
         url = parse(base / ".env").values().get(env_key)
     if not url:
         raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
-    entry, notes = take(url, env_key)
-    key = name or "main"
-    if out is None:
-        print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
-    else:
-        verb = merge_into(out, key, entry)
-        print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)", file=sys.stderr)
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    return 0
+    return take(url, env_key)
 
 
 def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path, fmt: str = "json") -> int:
-    """schema.snapshot: print the entry (JSON or SQL), or merge it into --out; notes and errors go to stderr."""
+    """schema.snapshot: print the entry (JSON or SQL), or merge it into --out; notes and errors go to stderr.
+
+    DATABASE is an SQLite file, or env:NAME for a PostgreSQL database whose URL NAME holds."""
     import json
 
     from .snapshot import SnapshotError, entry_name, merge_into, snapshot_sql
@@ -120,8 +110,9 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
         return 1
     try:
         if str(database).startswith("env:"):
-            return _snapshot_server(str(database)[4:], out, name, base, fmt)
-        if fmt == "sql":
+            entry, notes = _server_entry(str(database)[4:], base, fmt)
+            key = name or "main"
+        elif fmt == "sql":
             text = snapshot_sql(database.absolute())
             if out is None:
                 sys.stdout.write(text)
@@ -132,8 +123,9 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
                 print(f"wrote {out}: declare it with \"sql\": {json.dumps(out.name)} in a databases entry",
                       file=sys.stderr)
             return 0
-        entry, notes = take(database.absolute())
-        key = entry_name(database, base, name)
+        else:
+            entry, notes = take(database.absolute())
+            key = entry_name(database, base, name)
         if out is None:
             print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
         else:

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import catalog, journal
 from .backup import backup_folder, write_backup
@@ -42,7 +42,7 @@ from .ops import (
 )
 from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
 from .safefile import new_file_beside
-from .sql import quote_ident, quote_literal
+from .sql import clash_query, nonempty_query, quote_ident, quote_literal
 
 
 class HealFailed(Exception):
@@ -147,24 +147,21 @@ def _plan_live(conn: sqlite3.Connection, desired: Database, label: str) -> Plan:
     return plan(desired, actual, gather_facts(conn, facts_needed(desired, actual)), label)
 
 
-def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
-    """Answer the planner's questions about rows with a query each."""
-    nonempty = frozenset(
-        fold(t) for t in needed.emptiness
-        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(t)})").fetchone()[0]
-    )
+def row_facts(conn: Any, needed: FactsNeeded) -> tuple[frozenset[str], dict[tuple[str, tuple[str, ...]], int]]:
+    """Which tables have rows and how many rows each planned unique index would clash on (the same
+    SQL on both engines; `conn` is an sqlite3 or a psycopg connection)."""
+    nonempty = frozenset(fold(t) for t in needed.emptiness if conn.execute(nonempty_query(t)).fetchone()[0])
     clashes = {}
     for table, cols in needed.uniqueness:
-        if cols:
-            quoted = ", ".join(map(quote_ident, cols))
-            not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols)
-            query = (f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM {quote_ident(table)} "
-                     f"WHERE {not_null} GROUP BY {quoted} HAVING COUNT(*) > 1)")
-        else:  # every row would hold the same new value
-            query = f"SELECT CASE WHEN COUNT(*) > 1 THEN COUNT(*) ELSE 0 END FROM {quote_ident(table)}"
-        count = conn.execute(query).fetchone()[0]
+        count = conn.execute(clash_query(table, cols)).fetchone()[0]
         if count:
             clashes[(table, cols)] = int(count)
+    return nonempty, clashes
+
+
+def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
+    """Answer the planner's questions about rows with a query each."""
+    nonempty, clashes = row_facts(conn, needed)
     parent_rows = frozenset(
         (fold(parent), fold(column), value) for parent, column, value in needed.parent_values
         if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(parent)} WHERE {quote_ident(column)} = "

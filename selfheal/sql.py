@@ -55,8 +55,14 @@ def column_def(column: Column, inline_pk: bool = False) -> str:
         parts.append("NOT NULL")
     if column.default is not None:
         parts.append("DEFAULT " + default_sql(column.default))
-    if column.collate:
-        parts.append(f"COLLATE {column.collate}")
+    parts.extend(constraint_clauses(column, column.collate))
+    return " ".join(parts)
+
+
+def constraint_clauses(column: Column, collation: str) -> list[str]:
+    """A column's COLLATE, UNIQUE, CHECK, REFERENCES and GENERATED clauses (shared by both engines;
+    `collation` as the engine spells it)."""
+    parts = [f"COLLATE {collation}"] if collation else []
     if column.unique:
         parts.append("UNIQUE")
     if column.check:
@@ -68,10 +74,36 @@ def column_def(column: Column, inline_pk: bool = False) -> str:
             parts.append(column.fk_actions)
     if column.generated:
         parts.append(f"GENERATED ALWAYS AS ({column.generated}) {'STORED' if column.stored else 'VIRTUAL'}")
-    return " ".join(parts)
+    return parts
 
 
-def _names(names: Iterable[str]) -> str:
+def table_constraints(table: Table) -> list[str]:
+    """A table's UNIQUE sets, composite foreign keys and CHECKs as CREATE TABLE items (both engines)."""
+    defs = [f"UNIQUE ({quote_names(cols)})" for cols in table.unique]
+    defs.extend(f"FOREIGN KEY ({quote_names(fk.columns)}) REFERENCES {quote_ident(fk.table)} "
+                f"({quote_names(fk.parent_columns)})" + (f" {fk.actions}" if fk.actions else "")
+                for fk in table.foreign_keys)
+    defs.extend(f"CHECK ({expr})" for expr in table.checks)
+    return defs
+
+
+def nonempty_query(table: str) -> str:
+    """SQL answering whether a table has a row (both engines)."""
+    return f"SELECT EXISTS (SELECT 1 FROM {quote_ident(table)})"
+
+
+def clash_query(table: str, columns: tuple[str, ...]) -> str:
+    """SQL counting the rows a unique index over these columns would clash on (both engines); with
+    no columns, the rows that would all hold one new column's same default."""
+    if not columns:
+        return f"SELECT CASE WHEN COUNT(*) > 1 THEN COUNT(*) ELSE 0 END FROM {quote_ident(table)}"
+    not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in columns)
+    return (f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM {quote_ident(table)} "
+            f"WHERE {not_null} GROUP BY {quote_names(columns)} HAVING COUNT(*) > 1) AS clashing")
+
+
+def quote_names(names: Iterable[str]) -> str:
+    """Identifiers quoted and joined with commas."""
     return ", ".join(map(quote_ident, names))
 
 
@@ -83,10 +115,7 @@ def create_table(table: Table) -> str:
     defs = [column_def(c, inline_pk=c.name == single_pk) for c in table.columns]
     if len(table.primary_key) > 1:
         defs.append("PRIMARY KEY (" + ", ".join(map(quote_ident, table.primary_key)) + ")")
-    defs.extend(f"UNIQUE ({_names(cols)})" for cols in table.unique)
-    defs.extend(f"FOREIGN KEY ({_names(fk.columns)}) REFERENCES {quote_ident(fk.table)} ({_names(fk.parent_columns)})"
-                + (f" {fk.actions}" if fk.actions else "") for fk in table.foreign_keys)
-    defs.extend(f"CHECK ({expr})" for expr in table.checks)
+    defs.extend(table_constraints(table))
     options = ", ".join(o for o, on in (("STRICT", table.strict), ("WITHOUT ROWID", table.without_rowid)) if on)
     return f"CREATE TABLE {quote_ident(table.name)} (\n  " + ",\n  ".join(defs) + "\n)" + (
         f" {options}" if options else "")
@@ -97,7 +126,7 @@ def create_index(table: str, index: Index, name: str) -> str:
     if index.sql:
         return index.sql
     unique = "UNIQUE " if index.unique else ""
-    cols = ", ".join(index.terms) if index.terms else _names(c or "" for c in index.columns)
+    cols = ", ".join(index.terms) if index.terms else quote_names(c or "" for c in index.columns)
     where = f" WHERE {index.where}" if index.where else ""
     return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({cols}){where}"
 

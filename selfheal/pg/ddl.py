@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Column, Default, Index, Literal, Table
 from ..ops import AddColumn, CreateIndex, CreateTable, CreateView, InsertRows, Op
-from ..sql import default_sql, quote_ident
+from ..sql import constraint_clauses, default_sql, quote_ident, quote_names, table_constraints
 from .types import INTEGER_TYPES, pg_type, split
 
 
@@ -46,42 +46,24 @@ def column_def(column: Column, table: Table) -> str:
         parts.append("NOT NULL")
     if column.default is not None:
         parts.append("DEFAULT " + _default(column.default, type_name))
-    if column.collate:
-        parts.append(f"COLLATE {quote_ident(column.collate)}")
-    if column.unique:
-        parts.append("UNIQUE")
-    if column.check:
-        parts.append(f"CHECK ({column.check})")
-    if column.references:
-        parent, parent_col = column.references
-        parts.append(f"REFERENCES {quote_ident(parent)} ({quote_ident(parent_col)})")
-        if column.fk_actions:
-            parts.append(column.fk_actions)
-    if column.generated:
-        parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
+    # a generated column is STORED here (VIRTUAL ones are refused at load for PostgreSQL)
+    parts.extend(constraint_clauses(column, quote_ident(column.collate) if column.collate else ""))
     return " ".join(parts)
-
-
-def _names(names: tuple[str, ...]) -> str:
-    return ", ".join(map(quote_ident, names))
 
 
 def create_table(table: Table) -> str:
     """CREATE TABLE with every declared column and table constraint."""
     defs = [column_def(c, table) for c in table.columns]
     if len(table.primary_key) > 1:
-        defs.append(f"PRIMARY KEY ({_names(table.primary_key)})")
-    defs.extend(f"UNIQUE ({_names(cols)})" for cols in table.unique)
-    defs.extend(f"FOREIGN KEY ({_names(fk.columns)}) REFERENCES {quote_ident(fk.table)} ({_names(fk.parent_columns)})"
-                + (f" {fk.actions}" if fk.actions else "") for fk in table.foreign_keys)
-    defs.extend(f"CHECK ({expr})" for expr in table.checks)
+        defs.append(f"PRIMARY KEY ({quote_names(table.primary_key)})")
+    defs.extend(table_constraints(table))
     return f"CREATE TABLE {quote_ident(table.name)} (\n  " + ",\n  ".join(defs) + "\n)"
 
 
 def create_index(table: str, index: Index, name: str) -> str:
     """CREATE [UNIQUE] INDEX; expression terms as declared."""
     unique = "UNIQUE " if index.unique else ""
-    terms = ", ".join(index.terms) if index.terms else _names(tuple(c or "" for c in index.columns))
+    terms = ", ".join(index.terms) if index.terms else quote_names(c or "" for c in index.columns)
     where = f" WHERE {index.where}" if index.where else ""
     return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({terms}){where}"
 

@@ -212,20 +212,9 @@ def _with_server_types(conn: Any, desired: Database) -> tuple[Database, list[tup
 
 def gather_facts(conn: Any, needed: Any) -> Facts:
     """The planner's questions about rows, answered by the server."""
-    nonempty = frozenset(fold(t) for t in needed.emptiness
-                         if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(t)})").fetchone()[0])
-    clashes = {}
-    for table, cols in needed.uniqueness:
-        if cols:
-            quoted = ", ".join(map(quote_ident, cols))
-            not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols)
-            query = (f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM {quote_ident(table)} "
-                     f"WHERE {not_null} GROUP BY {quoted} HAVING COUNT(*) > 1) AS dup")
-        else:
-            query = f"SELECT CASE WHEN COUNT(*) > 1 THEN COUNT(*) ELSE 0 END FROM {quote_ident(table)}"
-        count = conn.execute(query).fetchone()[0]
-        if count:
-            clashes[(table, cols)] = int(count)
+    from ..dbheal import row_facts
+
+    nonempty, clashes = row_facts(conn, needed)
     seed_rows = {}
     for table, key_cols, key, readable in needed.seeds:
         where = " AND ".join(f"{quote_ident(c)}::text IS NOT DISTINCT FROM %s::text" for c in key_cols)
