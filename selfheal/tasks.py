@@ -145,15 +145,23 @@ def _after_double_dash(remainder: str) -> list[str]:
 
 
 @task(name="snapshot", positional=["database"],
-      help={"database": "the SQLite file to describe",
+      help={"database": "the SQLite file to describe, or env:NAME for the PostgreSQL database whose URL NAME "
+                        "holds (environment or .env)",
             "out": "write into this schema.json (created, or only this database's entry replaced)",
-            "name": "the key under \"databases\" (default: the path relative to the schema's folder)",
+            "name": "the key under \"databases\" (default: the path relative to the schema's folder; \"main\" for "
+                    "env:NAME)",
             "schema": "the schema.json the entry is for: its folder is what the key is relative to "
                       "(default: --out's folder, else $SELFHEAL_SCHEMA's, else the current folder)",
             "format": "json (a schema.json entry, the default) or sql (the database's own DDL, lossless)"})
 def snapshot_task(c, database, out=None, name=None, schema=None, format="json"):
     """Print (or --out: write) the schema.json entry of an existing database."""
     from selfheal.cli import snapshot
+
+    if database in ("-h", "--help"):  # Invoke reads a flag after the task as its positional argument
+        print("usage: invoke schema.snapshot DATABASE [--out FILE] [--name KEY] [--format json|sql] "
+              "(DATABASE: an SQLite file, or env:NAME for PostgreSQL); `invoke --help schema.snapshot` "
+              "describes each option")
+        return
 
     chosen = out or schema or os.environ.get("SELFHEAL_SCHEMA")
     base = Path(chosen).expanduser().absolute().parent if chosen else Path.cwd()

@@ -166,3 +166,9 @@ def test_init_adopts_an_existing_app_and_never_overwrites(tmp_path):
     assert (tmp_path / "schema.json").read_bytes() == before
     assert selfheal(tmp_path, "heal").returncode == 2  # the placeholder key is the only thing left
     assert [r for r in ROOT.iterdir() if r.name == "schema.json"]  # the repository's own is untouched
+
+
+def test_snapshot_help_after_the_task_name_is_help_not_a_file(tmp_path):
+    p = invoke(tmp_path, "schema.snapshot", "--help", schema=False)
+    assert p.returncode == 0 and "usage: invoke schema.snapshot DATABASE" in p.stdout, p.stdout + p.stderr
+    assert "env:NAME" in p.stdout
