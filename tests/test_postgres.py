@@ -316,3 +316,25 @@ def test_the_demo_declares_the_same_tables_on_both_engines() -> None:
                 have = theirs[col] if isinstance(theirs[col], str) else theirs[col]["type"]
                 assert want == have, (name, col)
         assert list(twin.get("views", {})) == list(entry.get("views", {}))
+
+
+def test_a_heal_that_does_not_verify_is_rolled_back(tmp_path: Path, pg_url: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from selfheal.pg import heal as pg_heal
+
+    from .helpers import heal
+
+    project(tmp_path, SHOP, pg_url)
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    real_plan, calls = pg_heal._plan, []
+
+    def plan_twice(conn: Any, wanted: Any, label: str) -> Any:
+        calls.append(label)
+        return real_plan(conn, wanted.__class__(path=wanted.path, tables=wanted.tables[:1] if len(calls) == 1 else
+                                                wanted.tables, namespace=wanted.namespace), label)
+
+    monkeypatch.setattr(pg_heal, "_plan", plan_twice)  # the verification finds tables the apply did not create
+    report = heal(tmp_path)
+    errors = [f for f in report.findings if f.status.value == "error"]
+    assert report.exit_code == 1 and any("still differs after healing" in f.message for f in errors), errors
+    assert query(pg_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]

@@ -131,7 +131,9 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
     _apply(conn, the_plan.ops, render, label, psycopg)
     left = _plan(conn, wanted, label)
     if left.ops:  # verified in the same transaction: what was applied must leave nothing to do
-        raise psycopg.Error(f"after the change {len(left.ops)} operations were still planned; rolled back")
+        raise PgProblem("the database still differs after healing, so nothing was changed (rolled back): "
+                        + ", ".join(op_targets(label, op)[0] for op in left.ops),
+                        "report this with the schema.json entry: the declaration and the server disagree")
     for op in the_plan.ops:
         ctx.audit.record(op.check, label, "; ".join(render(op)), "healed")
     findings = report_plan(desired, label, the_plan, healed=True, render=render)
