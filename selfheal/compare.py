@@ -19,7 +19,9 @@ def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tupl
     diffs = []
     if normalize_type(declared.type) != normalize_type(live.type):
         diffs.append(("type", declared.type or "(none)", live.type or "(none)"))
-    if declared.not_null != live.not_null and not is_pk:
+    # a primary key column may be NOT NULL without saying so (WITHOUT ROWID, PostgreSQL), and an INTEGER
+    # one is the rowid: only a declared NOT NULL key that the table lets hold NULLs is drift
+    if declared.not_null != live.not_null and (not is_pk or (declared.not_null and live.type.upper() != "INTEGER")):
         diffs.append(("NOT NULL", "NOT NULL" if declared.not_null else "nullable",
                       "NOT NULL" if live.not_null else "nullable"))
     if not same_default(declared.default, live.default):

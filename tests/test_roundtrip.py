@@ -57,7 +57,7 @@ def schemas(draw: Any) -> list[str]:
                 parts = [q(cname), "INTEGER", "PRIMARY KEY" + (" AUTOINCREMENT" if pk_kind == "autoinc" else "")]
                 keys = [cname]
             elif i == 0 and pk_kind == "text":
-                parts += ["PRIMARY KEY"]
+                parts += ["NOT NULL PRIMARY KEY" if draw(st.booleans()) else "PRIMARY KEY"]
                 keys = [cname]
             elif i == len(cols) - 1 and i >= 2 and draw(st.booleans()):
                 expr = f"{q(cols[1])} || 'x'" if ctype in ("TEXT", "ANY") else f"length({q(cols[1])})"

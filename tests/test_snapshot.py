@@ -9,7 +9,7 @@ import pytest
 from selfheal import catalog
 from selfheal.compare import normalize_type, same_default
 
-from .helpers import ROOT, invoke
+from .helpers import ROOT, invoke, write_schema
 
 MUSIC = """
 CREATE TABLE Artist (ArtistId INTEGER PRIMARY KEY AUTOINCREMENT, Name NVARCHAR(120));
@@ -179,3 +179,31 @@ def test_the_key_is_relative_to_the_schema_folder(tmp_path):
     assert list(json.loads(p.stdout)) == ["data/music.db"]
     p = invoke(elsewhere, "schema.snapshot", "music.db", schema=False)
     assert list(json.loads(p.stdout)) == ["music.db"]
+
+
+def test_a_not_null_primary_key_stays_not_null_through_the_snapshot(tmp_path):
+    """`code TEXT NOT NULL PRIMARY KEY` snapshotted and healed elsewhere refuses NULL keys, as the source does."""
+    source = tmp_path / "source"
+    source.mkdir()
+    make(source / "app.db", "CREATE TABLE currencies (code TEXT NOT NULL PRIMARY KEY, name TEXT)")
+    p = invoke(source, "schema.snapshot", "app.db", "--out", "schema.json", schema=False)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((source / "schema.json").read_text())
+    assert doc["databases"]["app.db"]["tables"]["currencies"]["columns"]["code"] == {
+        "type": "TEXT", "primary_key": True, "not_null": True}
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "schema.json").write_text(json.dumps(doc))
+    assert invoke(fresh, "heal.db").returncode == 0
+    conn = sqlite3.connect(fresh / "app.db")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO currencies (code, name) VALUES (NULL, 'x')")
+    conn.close()
+
+
+def test_a_declared_not_null_key_the_table_lets_hold_nulls_is_drift(tmp_path):
+    make(tmp_path / "app.db", "CREATE TABLE currencies (code TEXT PRIMARY KEY, name TEXT)")
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"currencies": {"columns": {
+        "code": {"type": "TEXT", "primary_key": True, "not_null": True}, "name": "TEXT"}}}}}})
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 2 and "app.db:currencies.code" in p.stdout and "nullable, declared NOT NULL" in p.stdout
