@@ -90,7 +90,10 @@ def _server_entry(env_key: str, base: Path, fmt: str) -> tuple[dict[str, Any], l
     if not url and (base / ".env").is_file():
         from .envfile import parse
 
-        url = parse(base / ".env").values().get(env_key)
+        try:
+            url = parse(base / ".env").values().get(env_key)
+        except OSError as exc:
+            raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
     if not url:
         raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
     return take(url, env_key)

@@ -181,7 +181,7 @@ def _set_differences(aspect: str, want: dict[object, str], have: dict[object, st
 def differences(declared: Table, live: Table, by_text: bool = True) -> list[Difference]:
     """Each constraint of an existing table that differs from its declaration (`by_text`: also those
     only the table's SQL text holds, when the engine keeps it)."""
-    if not (declared.constraint_keys or live.strict or live.without_rowid or live.foreign_keys
+    if not (declared.declares_constraints or live.strict or live.without_rowid or live.foreign_keys
             or _maybe(live.sql) or any(i.origin == "u" for i in live.indexes)):
         return []  # neither side holds a constraint to compare: the common case, decided without parsing
     # rendering and parsing the text is needed only when either side can hold such a constraint

@@ -86,7 +86,20 @@ class Table:
     checks: tuple[str, ...] = ()  # declared table CHECK expressions
     unique: tuple[tuple[str, ...], ...] = ()  # UNIQUE constraints over several columns
     foreign_keys: tuple[ForeignKey, ...] = ()  # foreign keys over several columns
-    constraint_keys: bool = True  # declared in JSON without any constraint key or reference: False
+
+    @cached_property
+    def uses_constraint_keys(self) -> bool:
+        """True when the declaration uses a key beyond type, NOT NULL, default and primary key (a table
+        declared in SQL always counts: its text may hold anything)."""
+        return bool(self.sql or self.checks or self.strict or self.without_rowid or self.unique or self.foreign_keys
+                    or any(i.where or i.terms for i in self.indexes)
+                    or any(c.unique or c.check or c.collate or c.fk_actions or c.generated or c.autoincrement
+                           for c in self.columns))
+
+    @cached_property
+    def declares_constraints(self) -> bool:
+        """True when a declared table has a constraint an existing table could differ in (keys or references)."""
+        return self.uses_constraint_keys or any(c.references for c in self.columns)
 
     @cached_property
     def _by_name(self) -> dict[str, Column]:

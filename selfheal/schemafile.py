@@ -32,23 +32,7 @@ _CONSTRAINT_KEYS = {"NOT NULL": "not_null", "PRIMARY KEY": "primary_key", "DEFAU
                     "REFERENCES": "references", "AUTOINCREMENT": "primary_key"}
 
 
-def _uses_constraints(table: Table) -> bool:
-    """True when a declared table uses a constraint key SQLite must check at load."""
-    return bool(table.checks or table.strict or table.without_rowid or table.unique or table.foreign_keys
-                or any(i.where or i.terms for i in table.indexes)
-                or any(c.unique or c.check or c.collate or c.fk_actions or c.generated or c.autoincrement
-                       for c in table.columns))
-
-
 _PLAIN_COLUMN_KEYS = frozenset({"type", "not_null", "default", "primary_key"})
-
-
-def _declares_constraints(body: dict[str, Any], columns: list[Column], indexes: list[Index]) -> bool:
-    """True when a table uses a constraint key or a reference (False lets the planner skip comparing them)."""
-    return bool(body.get("checks") or body.get("strict") or body.get("without_rowid") or body.get("unique")
-                or body.get("foreign_keys") or any(i.where or i.terms for i in indexes)
-                or any(c.unique or c.check or c.collate or c.fk_actions or c.generated or c.autoincrement
-                       or c.references for c in columns))
 
 
 class SchemaError(Exception):
@@ -622,8 +606,8 @@ class _Builder:
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
-                      foreign_keys=tuple(foreign_keys), constraint_keys=_declares_constraints(body, columns, indexes))
-        if not self.server and _uses_constraints(table):  # PostgreSQL checks its own when it creates them
+                      foreign_keys=tuple(foreign_keys))
+        if not self.server and table.uses_constraint_keys:  # PostgreSQL checks its own when it creates them
             self.constraints_problems(table, parts)
         return table
 
@@ -643,44 +627,32 @@ class _Builder:
 
     def index(self, spec: dict[str, Any], declared: dict[str, str], table: str, parts: list[PathPart]) -> Index:
         """One declared index: columns by name, or objects with an expression, a collation, DESC."""
-        if all(isinstance(e, str) for e in spec["columns"]):  # the common case: column names only
-            cols = spec["columns"]
-            for col in cols:
-                if fold(col) not in declared:
-                    self.problem(parts + ["columns"], f"index column {json.dumps(col)} is not declared "
-                                 f"in table {json.dumps(table)}")
-            if len({fold(c) for c in cols}) != len(cols):
-                self.problem(parts + ["columns"], "a column is listed twice")
-            if spec.get("name"):
-                self.reserved(spec["name"], parts + ["name"], "index")
-            if spec.get("where") and not spec.get("name"):
-                self.problem(parts, "a partial index (\"where\") needs a \"name\"")
-            return Index(columns=tuple(declared.get(fold(c), c) for c in cols), where=spec.get("where", ""),
-                         partial=bool(spec.get("where")), unique=bool(spec.get("unique", False)), name=spec.get("name"))
         names: list[Optional[str]] = []
         terms: list[str] = []
+        fancy = False  # an expression, COLLATE or DESC: rendered from terms, matched by name
         for j, entry in enumerate(spec["columns"]):
-            if isinstance(entry, str):
-                entry = {"column": entry}
-            if ("column" in entry) == ("sql" in entry):
+            if isinstance(entry, str):  # the common case, without building an object for it
+                col, sql_term, extra = entry, None, ""
+            elif ("column" in entry) == ("sql" in entry):
                 self.problem(parts + ["columns", j], "give either \"column\" or \"sql\"")
                 continue
-            if "column" in entry:
-                col = entry["column"]
+            else:
+                col, sql_term = entry.get("column"), entry.get("sql")
+                extra = (f" COLLATE {entry['collate']}" if "collate" in entry else "") + (
+                    " DESC" if entry.get("desc") else "")
+                fancy = fancy or sql_term is not None or bool(extra)
+            if col is not None:
                 if fold(col) not in declared:
                     self.problem(parts + ["columns"], f"index column {json.dumps(col)} is not declared "
                                  f"in table {json.dumps(table)}")
                 names.append(declared.get(fold(col), col))
-                term = quote_ident(names[-1] or "")
+                terms.append(quote_ident(names[-1] or "") + extra)
             else:
                 names.append(None)
-                term = entry["sql"].strip()
-            terms.append(term + (f" COLLATE {entry['collate']}" if "collate" in entry else "")
-                         + (" DESC" if entry.get("desc") else ""))
+                terms.append(str(sql_term).strip() + extra)
         plain = [n for n in names if n is not None]
         if len({fold(c) for c in plain}) != len(plain):
             self.problem(parts + ["columns"], "a column is listed twice")
-        fancy = any(not isinstance(e, str) and set(e) != {"column"} for e in spec["columns"])
         if spec.get("name"):
             self.reserved(spec["name"], parts + ["name"], "index")
         if spec.get("where") and not spec.get("name"):

@@ -109,7 +109,8 @@ def _column_spec(column: Column, single_pk: bool, unique: bool, text: dict[str, 
 
 
 def _raw(expr: str) -> str:
-    return " ".join(expr.split()) if "\n" in expr else expr.strip()
+    """An expression as the database holds it, trimmed only (inner white space may be in a string literal)."""
+    return expr.strip()
 
 
 def index_entry(index: Index, columns: Table) -> Optional[dict[str, Any]]:

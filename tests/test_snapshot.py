@@ -207,3 +207,11 @@ def test_a_declared_not_null_key_the_table_lets_hold_nulls_is_drift(tmp_path):
         "code": {"type": "TEXT", "primary_key": True, "not_null": True}, "name": "TEXT"}}}}}})
     p = invoke(tmp_path, "validate", "--check")
     assert p.returncode == 2 and "app.db:currencies.code" in p.stdout and "nullable, declared NOT NULL" in p.stdout
+
+
+def test_a_multi_line_expression_is_kept_verbatim(tmp_path):
+    """White space inside a string literal is data: the snapshot must not collapse it."""
+    make(tmp_path / "app.db", "CREATE TABLE t (x TEXT CHECK (x <> 'a  b'\n  AND x <> 'c'))")
+    p = invoke(tmp_path, "schema.snapshot", "app.db", schema=False)
+    check = json.loads(p.stdout)["app.db"]["tables"]["t"]["columns"]["x"]["check"]
+    assert check == "x <> 'a  b'\n  AND x <> 'c'"

@@ -42,7 +42,7 @@ def pg_type(declared: str) -> str:
         return declared
     base = " ".join(match.group("base").split())
     mapped = PORTABLE.get(base.upper(), base)
-    args = re.sub(r"\s+", "", match.group("args") or "").replace(",", ",")
+    args = re.sub(r"\s+", "", match.group("args") or "")
     array = "[]" * (match.group("array") or "").count("[")
     return f"{mapped}{args}{array}"
 
