@@ -6,7 +6,7 @@ import glob as globlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -94,15 +94,17 @@ def error_text(exc: BaseException) -> str:
     return str(exc)
 
 
-def cache_key(conn: sqlite3.Connection, path: Path, desired: Database, schema_digest: str = "") -> str:
+def cache_key(conn: sqlite3.Connection, path: Path, desired: Database,
+              declarations: Mapping[str, str]) -> str:
     """What a clean result depends on: the schema's version, the file's identity, the declaration.
 
-    The declaration is the digest of schema.json's bytes when known (any edit forgets every
-    database's result: cheaper than hashing each declaration, and never wrong), else of the entry."""
+    The declaration is the digest of the database's entry in schema.json when known (see
+    schemafile.declaration_digests: cheaper than hashing the model), else of the model itself."""
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     st = path.stat()
-    from_sql_files = any(t.sql for t in desired.tables)  # their text is not in schema.json's bytes
-    declared = f"{schema_digest[:32]}:{desired.path}" if schema_digest and not from_sql_files else hashlib.sha256(
+    declaration = declarations.get(desired.path, "")
+    from_sql_files = any(t.sql for t in desired.tables)  # their text is not in schema.json
+    declared = declaration[:32] if declaration and not from_sql_files else hashlib.sha256(
         repr(desired).encode("utf-8")).hexdigest()[:32]
     key = f"{version}:{st.st_dev}:{st.st_ino}:{declared}"
     if any(t.rows for t in desired.tables):
@@ -128,7 +130,7 @@ def cached_check(ctx: RunContext, desired: Database, path: Path, label: str) -> 
         with reading(path, ctx.project.lock_timeout) as conn:
             if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES and quick_check(conn):
                 return None
-            return ctx.cache.get(section, cache_key(conn, path, desired, ctx.project.digest))
+            return ctx.cache.get(section, cache_key(conn, path, desired, ctx.project.declarations))
     except (sqlite3.Error, UnicodeDecodeError, OSError):
         return None
 

@@ -125,7 +125,7 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
                 return [corrupt]
             if not the_plan.ops:
                 findings = report_plan(desired, label, the_plan, healed=False)
-                ctx.cache.put("db:" + label, cache_key(conn, path, desired, ctx.project.digest), findings)
+                ctx.cache.put("db:" + label, cache_key(conn, path, desired, ctx.project.declarations), findings)
                 return findings
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         return [_sqlite_error(label, exc, timeout)]

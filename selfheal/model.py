@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Optional, Union
@@ -174,7 +175,9 @@ class Project:
     backups_keep: int = 5
     lock_timeout: float = 10.0
     max_file_bytes: int = 1024 * 1024  # .env, its template and requirements files: larger is refused unread
-    digest: str = ""  # of schema.json's bytes, when loaded through the cache: keys remembered results
+    # database entry -> digest of its declaration and the settings around it (schemafile.declaration_digests):
+    # keys remembered results, so an edit forgets only the results of the entries it touched
+    declarations: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     checks: tuple[str, ...] = ()  # project check sources: .py files relative to root, or module names
     silence: tuple[str, ...] = ()  # `check` or `check:target` of findings that never change the exit code
 

@@ -1,11 +1,16 @@
-"""Skip the JSON Schema pass (and the jsonschema import) when schema.json has not changed."""
+"""Skip the JSON Schema pass (and the jsonschema import) for what schema.json held before.
+
+`.selfheal/schema-ok` remembers the digest of the last validated schema.json and the digest of each
+of its database entries: unchanged bytes skip the pass; after an edit only the entries it touched
+are checked again, and only their databases lose their remembered results."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import __version__
 from .model import Project
@@ -22,6 +27,21 @@ def _digest(data: bytes) -> str:
     return h.hexdigest()
 
 
+def _remembered(marker: Path) -> tuple[str, dict[str, str]]:
+    """The file digest and entry digests the marker holds (nothing, for a missing or damaged one)."""
+    try:
+        found: Any = json.loads(marker.read_bytes())
+    except (OSError, ValueError):
+        return "", {}
+    if not isinstance(found, dict):
+        return "", {}
+    entries = found.get("entries")
+    if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
+        entries = {}
+    file_digest = found.get("file")
+    return (file_digest if isinstance(file_digest, str) else ""), entries
+
+
 def load(schema_path: Path, remember: bool = True) -> Project:
     """Load schema.json; the structural pass runs only for content not validated before.
 
@@ -34,19 +54,18 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     except OSError:
         data = None  # unreadable: the full load below reports why
     digest = _digest(data) if data is not None else ""
-    try:
-        known = bool(digest) and marker.read_text(encoding="ascii").strip() == digest
-    except OSError:
-        known = False
-    project = load_uncached(schema_path, structure_checked=known, data=data)
-    if digest:
-        project = replace(project, digest=digest)
-    if remember and digest and not known:
+    known_file, entries = _remembered(marker)
+    known = bool(digest) and known_file == digest
+    if known:
+        return replace(load_uncached(schema_path, structure_checked=True, data=data), declarations=entries)
+    project = load_uncached(schema_path, data=data, settled=frozenset(entries.values()))
+    if remember and digest:
         try:
             from .safefile import ensure_private_dir, write_private
 
             ensure_private_dir(marker.parent)
-            write_private(marker, digest.encode("ascii"))
+            record = {"file": digest, "entries": dict(project.declarations)}
+            write_private(marker, json.dumps(record, separators=(",", ":")).encode("ascii"))
         except OSError:
             pass  # a cache that cannot be written only costs time
     return project

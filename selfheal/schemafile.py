@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import gc
+import hashlib
 import json
 import math
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Optional, Union
@@ -199,26 +200,65 @@ def _bad_values(node: Any, parts: list[PathPart]) -> Iterable[tuple[str, str]]:
             yield from _bad_values(value, parts + [i])
 
 
-def structure_problems(doc: Any) -> list[tuple[str, str]]:
-    """Check the document against schema.schema.json.
+def declaration_digests(doc: Any) -> dict[str, str]:
+    """A digest per database entry, with everything outside `databases` (and selfheal's version and
+    JSON Schema) folded in: what the entry's validity and its database's remembered result depend on."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("databases"), dict):
+        return {}
+    from . import __version__
+
+    base = hashlib.sha256(__version__.encode("utf-8") + SCHEMA_OF_SCHEMA.read_bytes())
+    base.update(json.dumps({k: v for k, v in doc.items() if k != "databases"}, separators=(",", ":")).encode())
+    digests = {}
+    for key, entry in doc["databases"].items():
+        h = base.copy()
+        h.update(json.dumps([key, entry], separators=(",", ":")).encode())
+        digests[key] = h.hexdigest()
+    return digests
+
+
+def structure_problems(doc: Any, settled: Collection[str] = ()) -> list[tuple[str, str]]:
+    """Check the document against schema.schema.json; `settled` database entries (these very entries,
+    under the same settings, passed before) are not checked again.
 
     A compiled validator (fastjsonschema: Python code generated from the same JSON Schema, about 7
     times faster) decides; only an invalid document pays for jsonschema, which words the messages."""
     import fastjsonschema
 
-    meta = json.loads(SCHEMA_OF_SCHEMA.read_text(encoding="utf-8"))
+    validate = compiled_validator()
+    if settled and isinstance(doc, dict) and isinstance(doc.get("databases"), dict):
+        fresh = {key: entry for key, entry in doc["databases"].items() if key not in settled}
+        try:
+            validate({**doc, "databases": fresh})
+            return []
+        except (fastjsonschema.JsonSchemaException, RecursionError):
+            pass  # decided on the whole document below
     try:
-        fastjsonschema.compile(meta)(doc)
+        validate(doc)
         return []
     except (fastjsonschema.JsonSchemaException, RecursionError):
         pass
     import jsonschema
 
+    meta = json.loads(SCHEMA_OF_SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(meta)
     problems = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         problems.extend(_explain(error))
     return problems
+
+
+def compiled_validator() -> Callable[[Any], Any]:
+    """The fast deciding validator: generated at development time when it matches schema.schema.json
+    (see validatorgen), else compiled now."""
+    from . import _structure_validator, validatorgen
+
+    data = SCHEMA_OF_SCHEMA.read_bytes()
+    if _structure_validator.SOURCE_DIGEST == validatorgen.schema_digest(data):
+        return _structure_validator.validate
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(data))
 
 
 def _explain(error: Any) -> list[tuple[str, str]]:
@@ -274,21 +314,28 @@ def _json_type(value: Any) -> str:
     )
 
 
-def load(path: Path, structure_checked: bool = False, data: Optional[bytes] = None) -> Project:
+def load(path: Path, structure_checked: bool = False, data: Optional[bytes] = None,
+         settled: Collection[str] = ()) -> Project:
     """Read (or take `data`), validate and build the Project; raise SchemaError listing every problem.
 
-    structure_checked: these bytes passed the JSON Schema, duplicate-key and NUL checks before."""
+    structure_checked: these bytes passed the JSON Schema, duplicate-key and NUL checks before.
+    settled: digests (see declaration_digests) of database entries that passed the JSON Schema before;
+    when the structure is checked, the Project carries the digests of its entries."""
     path = Path(path).absolute()
     collecting = gc.isenabled()
     gc.disable()  # thousands of small objects, none cyclic garbage: collection would only cost time
     try:
         doc = read_document(path, data, trusted=structure_checked)
+        digests: dict[str, str] = {}
         if not structure_checked:
-            problems = structure_problems(doc)
+            digests = declaration_digests(doc)
+            problems = structure_problems(doc, {key for key, digest in digests.items() if digest in settled})
             if problems:
                 raise SchemaError(path, problems)
         builder = _Builder(path)
         project = builder.build(doc)
+        if digests:
+            project = replace(project, declarations=digests)
     finally:
         if collecting:
             gc.enable()
@@ -306,7 +353,8 @@ class _Builder:
         self.problems: list[tuple[str, str]] = []
         self._memory: Optional[sqlite3.Connection] = None
         self._valid_defaults: set[str] = set()
-        self._types: dict[tuple[bool, str], str] = {}
+        self._types: dict[str, str] = {}  # each type spelling, normalised once (SQLite / PostgreSQL)
+        self._pg_types: dict[str, str] = {}
         self.max_file_bytes = 1024 * 1024
         self.server = False  # loading a PostgreSQL entry: its types and expressions are the server's to check
 
@@ -506,7 +554,7 @@ class _Builder:
                 replace(c, references=self.resolve_reference(c.references, by_name,
                                                              parts + [table.name, "columns", c.name]))
                 if c.references else c
-                for c in table.columns))
+                for c in table.columns)) if any(c.references for c in table.columns) else table
             for table in tables
         ]
         tables = [replace(table, foreign_keys=tuple(
@@ -528,24 +576,28 @@ class _Builder:
             self.problem(parts, f"{what} name {json.dumps(name)} starts with \"sqlite_\", which SQLite reserves "
                          "for itself")
 
-    def case_clashes(self, decl: dict[str, Any], parts: list[PathPart], what: str) -> None:
+    def case_clashes(self, decl: dict[str, Any], parts: list[PathPart], what: str) -> dict[str, str]:
+        """Names that differ only in case are problems; returns folded name -> name as declared."""
         seen: dict[str, str] = {}
+        named = what in ("table", "view", "trigger")
         for name in decl:
-            if what in ("table", "view", "trigger"):
+            if named:
                 self.reserved(name, parts + [name], what)
-            if fold(name) in seen:
-                self.problem(parts + [name], f"{what} {json.dumps(name)} and {json.dumps(seen[fold(name)])} "
+            folded = fold(name)
+            if folded in seen:
+                self.problem(parts + [name], f"{what} {json.dumps(name)} and {json.dumps(seen[folded])} "
                              "differ only in case, which SQLite treats as the same name")
-            seen[fold(name)] = name
+            seen[folded] = name
+        return seen
 
     def table(self, name: str, body: dict[str, Any], parts: list[PathPart]) -> Table:
-        self.case_clashes(body["columns"], parts + ["columns"], "column")
+        # folded name -> name as declared (a later duplicate in case is a problem, so the last one wins)
+        declared = self.case_clashes(body["columns"], parts + ["columns"], "column")
         columns, column_pks = [], []
         for col_name, spec in body["columns"].items():
-            columns.append(self.column(col_name, spec, parts + ["columns", col_name]))
-            if isinstance(spec, dict) and spec.get("primary_key"):
+            columns.append(self.column(col_name, spec, parts))
+            if not isinstance(spec, str) and spec.get("primary_key"):
                 column_pks.append(col_name)
-        declared = {fold(c.name): c.name for c in columns}
         primary_key: tuple[str, ...] = tuple(column_pks)
         if "primary_key" in body:
             if column_pks:
@@ -642,10 +694,11 @@ class _Builder:
                     " DESC" if entry.get("desc") else "")
                 fancy = fancy or sql_term is not None or bool(extra)
             if col is not None:
-                if fold(col) not in declared:
+                have = declared.get(fold(col))
+                if have is None:
                     self.problem(parts + ["columns"], f"index column {json.dumps(col)} is not declared "
                                  f"in table {json.dumps(table)}")
-                names.append(declared.get(fold(col), col))
+                names.append(col if have is None else have)
                 terms.append(quote_ident(names[-1] or "") + extra)
             else:
                 names.append(None)
@@ -696,25 +749,27 @@ class _Builder:
         finally:
             memory.close()
 
-    def column(self, name: str, spec: Union[str, dict[str, Any]], parts: list[PathPart]) -> Column:
-        if isinstance(spec, str):
-            spec = {"type": spec}
-        raw_type = spec["type"]
-        type_name = self._types.get((self.server, raw_type))
+    def column(self, name: str, spec: Union[str, dict[str, Any]], table_parts: list[PathPart]) -> Column:
+        """One column of the table `table_parts` locates."""
+        raw_type = spec if isinstance(spec, str) else spec["type"]
+        types = self._pg_types if self.server else self._types
+        type_name = types.get(raw_type)
         if type_name is None:  # each distinct spelling is normalised and checked once per load
             type_name = " ".join(raw_type.split())
             problem = pg_type_problem(type_name) if self.server else self.type_problem(type_name)
             if problem:
-                self.problem(parts + ["type"], problem)
+                self.problem(table_parts + ["columns", name, "type"], problem)
             else:
-                self._types[(self.server, raw_type)] = type_name
+                types[raw_type] = type_name
+        if isinstance(spec, str):  # the commonest column of all
+            return Column(name, type_name, False, None)
         default = None
         if "default" in spec:
             raw = spec["default"]
             if isinstance(raw, dict):
                 default = Default(raw["sql"].strip(), sql=True)
                 if not self.server:
-                    self.check_sql_default(default, parts + ["default", "sql"])
+                    self.check_sql_default(default, table_parts + ["columns", name, "default", "sql"])
             else:
                 default = Default(raw)
         references, actions = None, []
@@ -778,11 +833,11 @@ class _Builder:
 
     def check_sql_default(self, default: Default, parts: list[PathPart]) -> None:
         """A {"sql": …} default must be exactly one constant expression."""
-        from .sql import default_sql
-
         expr = str(default.value)
         if expr in self._valid_defaults:  # the same expression is checked once per load
             return
+        from .sql import default_sql
+
         memory = self.memory()
         try:
             memory.execute("DROP TABLE IF EXISTS probe")

@@ -9,7 +9,10 @@ import sys
 
 import pytest
 
-from .helpers import ROOT, columns, invoke, write_schema
+from selfheal.context import Mode
+from selfheal.findings import Status
+
+from .helpers import ROOT, columns, heal, invoke, write_schema
 
 HEAVY = ("jsonschema", "fastjsonschema", "packaging", "filelock", "rich", "sqlite_utils", "selfheal.plan",
          "selfheal.ops", "selfheal.compare", "selfheal.catalog", "selfheal.dbheal", "psycopg", "selfheal.pg.heal",
@@ -104,3 +107,92 @@ def test_a_damaged_cache_only_costs_time(demo, garbage):
     (demo / ".selfheal" / "schema-ok").write_text(garbage)
     p = invoke(demo, "validate")
     assert p.returncode == 0 and "Traceback" not in p.stderr and "internal error" not in p.stderr
+
+
+def _two_databases(tmp_path):
+    write_schema(tmp_path, {"databases": {
+        "a.db": {"tables": {"t": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "x": "TEXT"}}}},
+        "b.db": {"tables": {"u": {"columns": {"id": {"type": "INTEGER", "primary_key": True}}}}}}})
+    assert heal(tmp_path).exit_code == 0
+    assert heal(tmp_path).exit_code == 0  # remembered from here on
+
+
+def _edit(tmp_path, change):
+    doc = json.loads((tmp_path / "schema.json").read_text())
+    change(doc)
+    (tmp_path / "schema.json").write_text(json.dumps(doc, indent=2))
+
+
+def _catalogue_reads(monkeypatch):
+    from selfheal import catalog
+
+    read, seen = catalog.read, []
+
+    def counting(conn, path):
+        seen.append(path)
+        return read(conn, path)
+
+    monkeypatch.setattr(catalog, "read", counting)
+    return seen
+
+
+def _validated(monkeypatch):
+    from selfheal import schemafile
+
+    validate, seen = schemafile.compiled_validator, []
+
+    def recording():
+        inner = validate()
+
+        def run(doc):
+            seen.append(sorted(doc.get("databases", {})))
+            return inner(doc)
+
+        return run
+
+    monkeypatch.setattr(schemafile, "compiled_validator", recording)
+    return seen
+
+
+def test_an_edit_to_one_database_entry_rechecks_only_that_entry(tmp_path, monkeypatch):
+    _two_databases(tmp_path)
+    _edit(tmp_path, lambda doc: doc["databases"]["a.db"]["tables"]["t"]["columns"].update(y="TEXT"))
+    reads, validated = _catalogue_reads(monkeypatch), _validated(monkeypatch)
+    report = heal(tmp_path, mode=Mode.CHECK)
+    assert validated == [["a.db"]] and reads == ["a.db"]  # b.db: its entry and its result are remembered
+    assert [f.target for f in report.findings if f.status is Status.ERROR] == ["a.db:t.y"]
+
+
+def test_an_edit_outside_the_databases_rechecks_every_entry(tmp_path, monkeypatch):
+    _two_databases(tmp_path)
+    _edit(tmp_path, lambda doc: doc.update(settings={"lock_timeout": 5}))
+    reads, validated = _catalogue_reads(monkeypatch), _validated(monkeypatch)
+    assert heal(tmp_path, mode=Mode.CHECK).exit_code == 0
+    assert validated == [["a.db", "b.db"]] and sorted(reads) == ["a.db", "b.db"]
+
+
+@pytest.mark.parametrize("where", ["a.db", "b.db"])
+def test_an_invalid_edit_is_reported_whichever_entry_it_is_in(tmp_path, where):
+    _two_databases(tmp_path)
+    table = "t" if where == "a.db" else "u"
+    _edit(tmp_path, lambda doc: doc["databases"][where]["tables"][table]["columns"].update(z={"tpye": "TEXT"}))
+    report = heal(tmp_path, mode=Mode.CHECK)
+    messages = [f.message for f in report.findings if f.check == "schema"]
+    assert any('unknown key "tpye"' in m for m in messages), messages
+
+
+def test_the_generated_validator_matches_the_json_schema():
+    from selfheal import _structure_validator, validatorgen
+
+    current = validatorgen.schema_digest(validatorgen.SCHEMA_OF_SCHEMA.read_bytes())
+    assert _structure_validator.SOURCE_DIGEST == current, "schema.schema.json changed: python -m selfheal.validatorgen"
+
+
+def test_a_stale_generated_validator_is_not_used(monkeypatch):
+    from selfheal import _structure_validator, schemafile
+
+    monkeypatch.setattr(_structure_validator, "SOURCE_DIGEST", "0" * 64)
+    validate = schemafile.compiled_validator()
+    assert validate is not _structure_validator.validate
+    validate({"version": 1})
+    assert schemafile.structure_problems({"version": 2}) != []
