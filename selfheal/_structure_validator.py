@@ -82,10 +82,10 @@ def validate(data, custom_formats={}, name_prefix=None):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.env.required must contain unique items', name='' + (name_prefix or 'data') + '.env.required', rule='uniqueItems')
                         for data__env__required_x, data__env__required_item in enumerate(data__env__required):
                             if not isinstance(data__env__required_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(data__env__required_x=data__env__required_x) + ' must be string', name='' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(data__env__required_x=data__env__required_x) + '', rule='type')
                             if isinstance(data__env__required_item, str):
                                 if not REGEX_PATTERNS['^[A-Za-z_][A-Za-z0-9_.-]*$'].search(data__env__required_item):
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(**locals()) + ' must match pattern ^[A-Za-z_][A-Za-z0-9_.-]*$', name='' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(**locals()) + '', rule='pattern')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(data__env__required_x=data__env__required_x) + ' must match pattern ^[A-Za-z_][A-Za-z0-9_.-]*$', name='' + (name_prefix or 'data') + '.env.required[{data__env__required_x}]'.format(data__env__required_x=data__env__required_x) + '', rule='pattern')
                 if data__env_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.env must not contain ' + str(data__env_keys) + ' properties', name='' + (name_prefix or 'data') + '.env', rule='additionalProperties')
         if 'directories' in data_keys:
@@ -103,11 +103,11 @@ def validate(data, custom_formats={}, name_prefix=None):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.directories must contain unique items', name='' + (name_prefix or 'data') + '.directories', rule='uniqueItems')
                 for data__directories_x, data__directories_item in enumerate(data__directories):
                     if not isinstance(data__directories_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(data__directories_x=data__directories_x) + ' must be string', name='' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(data__directories_x=data__directories_x) + '', rule='type')
                     if isinstance(data__directories_item, str):
                         data__directories_item_len = len(data__directories_item)
                         if data__directories_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(**locals()) + '', rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(data__directories_x=data__directories_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.directories[{data__directories_x}]'.format(data__directories_x=data__directories_x) + '', rule='minLength')
         if 'requirements' in data_keys:
             data_keys.remove('requirements')
             data__requirements = data['requirements']
@@ -118,11 +118,11 @@ def validate(data, custom_formats={}, name_prefix=None):
                 data__requirements_len = len(data__requirements)
                 for data__requirements_x, data__requirements_item in enumerate(data__requirements):
                     if not isinstance(data__requirements_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(data__requirements_x=data__requirements_x) + ' must be string', name='' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(data__requirements_x=data__requirements_x) + '', rule='type')
                     if isinstance(data__requirements_item, str):
                         data__requirements_item_len = len(data__requirements_item)
                         if data__requirements_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(**locals()) + '', rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(data__requirements_x=data__requirements_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.requirements[{data__requirements_x}]'.format(data__requirements_x=data__requirements_x) + '', rule='minLength')
         if 'node' in data_keys:
             data_keys.remove('node')
             data__node = data['node']
@@ -157,11 +157,11 @@ def validate(data, custom_formats={}, name_prefix=None):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks must contain unique items', name='' + (name_prefix or 'data') + '.checks', rule='uniqueItems')
                 for data__checks_x, data__checks_item in enumerate(data__checks):
                     if not isinstance(data__checks_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + ' must be string', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + '', rule='type')
                     if isinstance(data__checks_item, str):
                         data__checks_item_len = len(data__checks_item)
                         if data__checks_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + '', rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + '', rule='minLength')
         if 'settings' in data_keys:
             data_keys.remove('settings')
             data__settings = data['settings']
@@ -221,11 +221,11 @@ def validate(data, custom_formats={}, name_prefix=None):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.settings.silence must contain unique items', name='' + (name_prefix or 'data') + '.settings.silence', rule='uniqueItems')
                         for data__settings__silence_x, data__settings__silence_item in enumerate(data__settings__silence):
                             if not isinstance(data__settings__silence_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(data__settings__silence_x=data__settings__silence_x) + ' must be string', name='' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(data__settings__silence_x=data__settings__silence_x) + '', rule='type')
                             if isinstance(data__settings__silence_item, str):
                                 data__settings__silence_item_len = len(data__settings__silence_item)
                                 if data__settings__silence_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(**locals()) + '', rule='minLength')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(data__settings__silence_x=data__settings__silence_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.settings.silence[{data__settings__silence_x}]'.format(data__settings__silence_x=data__settings__silence_x) + '', rule='minLength')
                 if data__settings_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.settings must not contain ' + str(data__settings_keys) + ' properties', name='' + (name_prefix or 'data') + '.settings', rule='additionalProperties')
         if 'databases' in data_keys:
@@ -239,7 +239,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 for data__databases_key in data__databases_keys:
                     if data__databases_key not in []:
                         data__databases_value = data__databases.get(data__databases_key)
-                        validate____defs_database(data__databases_value, custom_formats, (name_prefix or 'data') + '.databases.{data__databases_key}'.format(**locals()))
+                        validate____defs_database(data__databases_value, custom_formats, (name_prefix or 'data') + '.databases.{data__databases_key}'.format(data__databases_key=data__databases_key))
                 data__databases_len = len(data__databases)
                 if data__databases_len != 0:
                     data__databases_property_names = True
@@ -290,7 +290,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.app.command must contain at least 1 items', name='' + (name_prefix or 'data') + '.app.command', rule='minItems')
                                 for data__app__command_x, data__app__command_item in enumerate(data__app__command):
                                     if not isinstance(data__app__command_item, str):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.app.command[{data__app__command_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.app.command[{data__app__command_x}]'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.app.command[{data__app__command_x}]'.format(data__app__command_x=data__app__command_x) + ' must be string', name='' + (name_prefix or 'data') + '.app.command[{data__app__command_x}]'.format(data__app__command_x=data__app__command_x) + '', rule='type')
                             data__app__command_one_of_count1 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             pass
@@ -346,7 +346,7 @@ def validate____defs_database(data, custom_formats={}, name_prefix=None):
                 for data__tables_key in data__tables_keys:
                     if data__tables_key not in []:
                         data__tables_value = data__tables.get(data__tables_key)
-                        validate____defs_table(data__tables_value, custom_formats, (name_prefix or 'data') + '.tables.{data__tables_key}'.format(**locals()))
+                        validate____defs_table(data__tables_value, custom_formats, (name_prefix or 'data') + '.tables.{data__tables_key}'.format(data__tables_key=data__tables_key))
                 data__tables_len = len(data__tables)
                 if data__tables_len != 0:
                     data__tables_property_names = True
@@ -391,11 +391,11 @@ def validate____defs_database(data, custom_formats={}, name_prefix=None):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.sql must contain unique items', name='' + (name_prefix or 'data') + '.sql', rule='uniqueItems')
                         for data__sql_x, data__sql_item in enumerate(data__sql):
                             if not isinstance(data__sql_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(data__sql_x=data__sql_x) + ' must be string', name='' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(data__sql_x=data__sql_x) + '', rule='type')
                             if isinstance(data__sql_item, str):
                                 data__sql_item_len = len(data__sql_item)
                                 if data__sql_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(**locals()) + '', rule='minLength')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(data__sql_x=data__sql_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.sql[{data__sql_x}]'.format(data__sql_x=data__sql_x) + '', rule='minLength')
                     data__sql_any_of_count2 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException):
                     pass
@@ -413,13 +413,13 @@ def validate____defs_database(data, custom_formats={}, name_prefix=None):
                     if data__views_key not in []:
                         data__views_value = data__views.get(data__views_key)
                         if not isinstance(data__views_value, str):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.views.{data__views_key}'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.views.{data__views_key}'.format(**locals()) + '', rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.views.{data__views_key}'.format(data__views_key=data__views_key) + ' must be string', name='' + (name_prefix or 'data') + '.views.{data__views_key}'.format(data__views_key=data__views_key) + '', rule='type')
                         if isinstance(data__views_value, str):
                             data__views_value_len = len(data__views_value)
                             if data__views_value_len < 1:
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.views.{data__views_key}'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.views.{data__views_key}'.format(**locals()) + '', rule='minLength')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.views.{data__views_key}'.format(data__views_key=data__views_key) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.views.{data__views_key}'.format(data__views_key=data__views_key) + '', rule='minLength')
                             if not REGEX_PATTERNS['\\S'].search(data__views_value):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.views.{data__views_key}'.format(**locals()) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.views.{data__views_key}'.format(**locals()) + '', rule='pattern')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.views.{data__views_key}'.format(data__views_key=data__views_key) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.views.{data__views_key}'.format(data__views_key=data__views_key) + '', rule='pattern')
                 data__views_len = len(data__views)
                 if data__views_len != 0:
                     data__views_property_names = True
@@ -445,13 +445,13 @@ def validate____defs_database(data, custom_formats={}, name_prefix=None):
                     if data__triggers_key not in []:
                         data__triggers_value = data__triggers.get(data__triggers_key)
                         if not isinstance(data__triggers_value, str):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(**locals()) + '', rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(data__triggers_key=data__triggers_key) + ' must be string', name='' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(data__triggers_key=data__triggers_key) + '', rule='type')
                         if isinstance(data__triggers_value, str):
                             data__triggers_value_len = len(data__triggers_value)
                             if data__triggers_value_len < 1:
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(**locals()) + '', rule='minLength')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(data__triggers_key=data__triggers_key) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(data__triggers_key=data__triggers_key) + '', rule='minLength')
                             if not REGEX_PATTERNS['\\S'].search(data__triggers_value):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(**locals()) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(**locals()) + '', rule='pattern')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(data__triggers_key=data__triggers_key) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.triggers.{data__triggers_key}'.format(data__triggers_key=data__triggers_key) + '', rule='pattern')
                 data__triggers_len = len(data__triggers)
                 if data__triggers_len != 0:
                     data__triggers_property_names = True
@@ -492,7 +492,7 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
                 for data__columns_key in data__columns_keys:
                     if data__columns_key not in []:
                         data__columns_value = data__columns.get(data__columns_key)
-                        validate____defs_column(data__columns_value, custom_formats, (name_prefix or 'data') + '.columns.{data__columns_key}'.format(**locals()))
+                        validate____defs_column(data__columns_value, custom_formats, (name_prefix or 'data') + '.columns.{data__columns_key}'.format(data__columns_key=data__columns_key))
                 if data__columns_len != 0:
                     data__columns_property_names = True
                     for data__columns_key in data__columns:
@@ -522,11 +522,11 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.primary_key must contain unique items', name='' + (name_prefix or 'data') + '.primary_key', rule='uniqueItems')
                 for data__primarykey_x, data__primarykey_item in enumerate(data__primarykey):
                     if not isinstance(data__primarykey_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(data__primarykey_x=data__primarykey_x) + ' must be string', name='' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(data__primarykey_x=data__primarykey_x) + '', rule='type')
                     if isinstance(data__primarykey_item, str):
                         data__primarykey_item_len = len(data__primarykey_item)
                         if data__primarykey_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(**locals()) + '', rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(data__primarykey_x=data__primarykey_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.primary_key[{data__primarykey_x}]'.format(data__primarykey_x=data__primarykey_x) + '', rule='minLength')
         if 'indexes' in data_keys:
             data_keys.remove('indexes')
             data__indexes = data['indexes']
@@ -536,7 +536,7 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
             if data__indexes_is_list:
                 data__indexes_len = len(data__indexes)
                 for data__indexes_x, data__indexes_item in enumerate(data__indexes):
-                    validate____defs_index(data__indexes_item, custom_formats, (name_prefix or 'data') + '.indexes[{data__indexes_x}]'.format(**locals()))
+                    validate____defs_index(data__indexes_item, custom_formats, (name_prefix or 'data') + '.indexes[{data__indexes_x}]'.format(data__indexes_x=data__indexes_x))
         if 'checks' in data_keys:
             data_keys.remove('checks')
             data__checks = data['checks']
@@ -547,13 +547,13 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
                 data__checks_len = len(data__checks)
                 for data__checks_x, data__checks_item in enumerate(data__checks):
                     if not isinstance(data__checks_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + ' must be string', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + '', rule='type')
                     if isinstance(data__checks_item, str):
                         data__checks_item_len = len(data__checks_item)
                         if data__checks_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + '', rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + '', rule='minLength')
                         if not REGEX_PATTERNS['\\S'].search(data__checks_item):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(**locals()) + '', rule='pattern')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.checks[{data__checks_x}]'.format(data__checks_x=data__checks_x) + '', rule='pattern')
         if 'strict' in data_keys:
             data_keys.remove('strict')
             data__strict = data['strict']
@@ -574,24 +574,24 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
                 data__unique_len = len(data__unique)
                 for data__unique_x, data__unique_item in enumerate(data__unique):
                     if not isinstance(data__unique_item, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(**locals()) + ' must be array', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(data__unique_x=data__unique_x) + ' must be array', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(data__unique_x=data__unique_x) + '', rule='type')
                     data__unique_item_is_list = isinstance(data__unique_item, (list, tuple))
                     if data__unique_item_is_list:
                         data__unique_item_len = len(data__unique_item)
                         if data__unique_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(**locals()) + ' must contain at least 1 items', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(**locals()) + '', rule='minItems')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(data__unique_x=data__unique_x) + ' must contain at least 1 items', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(data__unique_x=data__unique_x) + '', rule='minItems')
 
                         def fn(var):
                             return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                         if data__unique_item_len > len(set((fn(data__unique_item_x) for data__unique_item_x in data__unique_item))):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(**locals()) + ' must contain unique items', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(**locals()) + '', rule='uniqueItems')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(data__unique_x=data__unique_x) + ' must contain unique items', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}]'.format(data__unique_x=data__unique_x) + '', rule='uniqueItems')
                         for data__unique_item_x, data__unique_item_item in enumerate(data__unique_item):
                             if not isinstance(data__unique_item_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(data__unique_item_x=data__unique_item_x, data__unique_x=data__unique_x) + ' must be string', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(data__unique_item_x=data__unique_item_x, data__unique_x=data__unique_x) + '', rule='type')
                             if isinstance(data__unique_item_item, str):
                                 data__unique_item_item_len = len(data__unique_item_item)
                                 if data__unique_item_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(**locals()) + '', rule='minLength')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(data__unique_item_x=data__unique_item_x, data__unique_x=data__unique_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.unique[{data__unique_x}][{data__unique_item_x}]'.format(data__unique_item_x=data__unique_item_x, data__unique_x=data__unique_x) + '', rule='minLength')
         if 'foreign_keys' in data_keys:
             data_keys.remove('foreign_keys')
             data__foreignkeys = data['foreign_keys']
@@ -602,96 +602,96 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
                 data__foreignkeys_len = len(data__foreignkeys)
                 for data__foreignkeys_x, data__foreignkeys_item in enumerate(data__foreignkeys):
                     if not isinstance(data__foreignkeys_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(**locals()) + ' must be object', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be object', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                     data__foreignkeys_item_is_dict = isinstance(data__foreignkeys_item, dict)
                     if data__foreignkeys_item_is_dict:
                         data__foreignkeys_item__missing_keys = set(['columns', 'references']) - data__foreignkeys_item.keys()
                         if data__foreignkeys_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__foreignkeys_item__missing_keys)) + ' properties'), name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(**locals()) + '', rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must contain ' + (str(sorted(data__foreignkeys_item__missing_keys)) + ' properties'), name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='required')
                         data__foreignkeys_item_keys = set(data__foreignkeys_item.keys())
                         if 'columns' in data__foreignkeys_item_keys:
                             data__foreignkeys_item_keys.remove('columns')
                             data__foreignkeys_item__columns = data__foreignkeys_item['columns']
                             if not isinstance(data__foreignkeys_item__columns, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(**locals()) + ' must be array', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be array', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                             data__foreignkeys_item__columns_is_list = isinstance(data__foreignkeys_item__columns, (list, tuple))
                             if data__foreignkeys_item__columns_is_list:
                                 data__foreignkeys_item__columns_len = len(data__foreignkeys_item__columns)
                                 if data__foreignkeys_item__columns_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(**locals()) + ' must contain at least 1 items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(**locals()) + '', rule='minItems')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must contain at least 1 items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='minItems')
 
                                 def fn(var):
                                     return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                                 if data__foreignkeys_item__columns_len > len(set((fn(data__foreignkeys_item__columns_x) for data__foreignkeys_item__columns_x in data__foreignkeys_item__columns))):
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(**locals()) + ' must contain unique items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(**locals()) + '', rule='uniqueItems')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must contain unique items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='uniqueItems')
                                 for data__foreignkeys_item__columns_x, data__foreignkeys_item__columns_item in enumerate(data__foreignkeys_item__columns):
                                     if not isinstance(data__foreignkeys_item__columns_item, str):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(data__foreignkeys_item__columns_x=data__foreignkeys_item__columns_x, data__foreignkeys_x=data__foreignkeys_x) + ' must be string', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(data__foreignkeys_item__columns_x=data__foreignkeys_item__columns_x, data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                                     if isinstance(data__foreignkeys_item__columns_item, str):
                                         data__foreignkeys_item__columns_item_len = len(data__foreignkeys_item__columns_item)
                                         if data__foreignkeys_item__columns_item_len < 1:
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(**locals()) + '', rule='minLength')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(data__foreignkeys_item__columns_x=data__foreignkeys_item__columns_x, data__foreignkeys_x=data__foreignkeys_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].columns[{data__foreignkeys_item__columns_x}]'.format(data__foreignkeys_item__columns_x=data__foreignkeys_item__columns_x, data__foreignkeys_x=data__foreignkeys_x) + '', rule='minLength')
                         if 'references' in data__foreignkeys_item_keys:
                             data__foreignkeys_item_keys.remove('references')
                             data__foreignkeys_item__references = data__foreignkeys_item['references']
                             if not isinstance(data__foreignkeys_item__references, dict):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(**locals()) + ' must be object', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be object', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                             data__foreignkeys_item__references_is_dict = isinstance(data__foreignkeys_item__references, dict)
                             if data__foreignkeys_item__references_is_dict:
                                 data__foreignkeys_item__references__missing_keys = set(['table', 'columns']) - data__foreignkeys_item__references.keys()
                                 if data__foreignkeys_item__references__missing_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(**locals()) + ' must contain ' + (str(sorted(data__foreignkeys_item__references__missing_keys)) + ' properties'), name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(**locals()) + '', rule='required')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must contain ' + (str(sorted(data__foreignkeys_item__references__missing_keys)) + ' properties'), name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='required')
                                 data__foreignkeys_item__references_keys = set(data__foreignkeys_item__references.keys())
                                 if 'table' in data__foreignkeys_item__references_keys:
                                     data__foreignkeys_item__references_keys.remove('table')
                                     data__foreignkeys_item__references__table = data__foreignkeys_item__references['table']
                                     if not isinstance(data__foreignkeys_item__references__table, str):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be string', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                                     if isinstance(data__foreignkeys_item__references__table, str):
                                         data__foreignkeys_item__references__table_len = len(data__foreignkeys_item__references__table)
                                         if data__foreignkeys_item__references__table_len < 1:
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(**locals()) + '', rule='minLength')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.table'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='minLength')
                                 if 'columns' in data__foreignkeys_item__references_keys:
                                     data__foreignkeys_item__references_keys.remove('columns')
                                     data__foreignkeys_item__references__columns = data__foreignkeys_item__references['columns']
                                     if not isinstance(data__foreignkeys_item__references__columns, (list, tuple)):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(**locals()) + ' must be array', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be array', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                                     data__foreignkeys_item__references__columns_is_list = isinstance(data__foreignkeys_item__references__columns, (list, tuple))
                                     if data__foreignkeys_item__references__columns_is_list:
                                         data__foreignkeys_item__references__columns_len = len(data__foreignkeys_item__references__columns)
                                         if data__foreignkeys_item__references__columns_len < 1:
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(**locals()) + ' must contain at least 1 items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(**locals()) + '', rule='minItems')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must contain at least 1 items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='minItems')
 
                                         def fn(var):
                                             return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                                         if data__foreignkeys_item__references__columns_len > len(set((fn(data__foreignkeys_item__references__columns_x) for data__foreignkeys_item__references__columns_x in data__foreignkeys_item__references__columns))):
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(**locals()) + ' must contain unique items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(**locals()) + '', rule='uniqueItems')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must contain unique items', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='uniqueItems')
                                         for data__foreignkeys_item__references__columns_x, data__foreignkeys_item__references__columns_item in enumerate(data__foreignkeys_item__references__columns):
                                             if not isinstance(data__foreignkeys_item__references__columns_item, str):
-                                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(**locals()) + '', rule='type')
+                                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(data__foreignkeys_item__references__columns_x=data__foreignkeys_item__references__columns_x, data__foreignkeys_x=data__foreignkeys_x) + ' must be string', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(data__foreignkeys_item__references__columns_x=data__foreignkeys_item__references__columns_x, data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                                             if isinstance(data__foreignkeys_item__references__columns_item, str):
                                                 data__foreignkeys_item__references__columns_item_len = len(data__foreignkeys_item__references__columns_item)
                                                 if data__foreignkeys_item__references__columns_item_len < 1:
-                                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(**locals()) + '', rule='minLength')
+                                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(data__foreignkeys_item__references__columns_x=data__foreignkeys_item__references__columns_x, data__foreignkeys_x=data__foreignkeys_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references.columns[{data__foreignkeys_item__references__columns_x}]'.format(data__foreignkeys_item__references__columns_x=data__foreignkeys_item__references__columns_x, data__foreignkeys_x=data__foreignkeys_x) + '', rule='minLength')
                                 if data__foreignkeys_item__references_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(**locals()) + ' must not contain ' + str(data__foreignkeys_item__references_keys) + ' properties', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(**locals()) + '', rule='additionalProperties')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must not contain ' + str(data__foreignkeys_item__references_keys) + ' properties', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].references'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='additionalProperties')
                         if 'on_delete' in data__foreignkeys_item_keys:
                             data__foreignkeys_item_keys.remove('on_delete')
                             data__foreignkeys_item__ondelete = data__foreignkeys_item['on_delete']
                             if not (isinstance(data__foreignkeys_item__ondelete, str) and data__foreignkeys_item__ondelete == 'CASCADE' or (isinstance(data__foreignkeys_item__ondelete, str) and data__foreignkeys_item__ondelete == 'SET NULL') or (isinstance(data__foreignkeys_item__ondelete, str) and data__foreignkeys_item__ondelete == 'SET DEFAULT') or (isinstance(data__foreignkeys_item__ondelete, str) and data__foreignkeys_item__ondelete == 'RESTRICT') or (isinstance(data__foreignkeys_item__ondelete, str) and data__foreignkeys_item__ondelete == 'NO ACTION')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_delete'.format(**locals()) + " must be one of ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION']", name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_delete'.format(**locals()) + '', rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_delete'.format(data__foreignkeys_x=data__foreignkeys_x) + " must be one of ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION']", name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_delete'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='enum')
                         if 'on_update' in data__foreignkeys_item_keys:
                             data__foreignkeys_item_keys.remove('on_update')
                             data__foreignkeys_item__onupdate = data__foreignkeys_item['on_update']
                             if not (isinstance(data__foreignkeys_item__onupdate, str) and data__foreignkeys_item__onupdate == 'CASCADE' or (isinstance(data__foreignkeys_item__onupdate, str) and data__foreignkeys_item__onupdate == 'SET NULL') or (isinstance(data__foreignkeys_item__onupdate, str) and data__foreignkeys_item__onupdate == 'SET DEFAULT') or (isinstance(data__foreignkeys_item__onupdate, str) and data__foreignkeys_item__onupdate == 'RESTRICT') or (isinstance(data__foreignkeys_item__onupdate, str) and data__foreignkeys_item__onupdate == 'NO ACTION')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_update'.format(**locals()) + " must be one of ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION']", name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_update'.format(**locals()) + '', rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_update'.format(data__foreignkeys_x=data__foreignkeys_x) + " must be one of ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION']", name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].on_update'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='enum')
                         if 'deferrable' in data__foreignkeys_item_keys:
                             data__foreignkeys_item_keys.remove('deferrable')
                             data__foreignkeys_item__deferrable = data__foreignkeys_item['deferrable']
                             if not isinstance(data__foreignkeys_item__deferrable, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].deferrable'.format(**locals()) + ' must be boolean', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].deferrable'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].deferrable'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must be boolean', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}].deferrable'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='type')
                         if data__foreignkeys_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(**locals()) + ' must not contain ' + str(data__foreignkeys_item_keys) + ' properties', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(**locals()) + '', rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(data__foreignkeys_x=data__foreignkeys_x) + ' must not contain ' + str(data__foreignkeys_item_keys) + ' properties', name='' + (name_prefix or 'data') + '.foreign_keys[{data__foreignkeys_x}]'.format(data__foreignkeys_x=data__foreignkeys_x) + '', rule='additionalProperties')
         if 'rows' in data_keys:
             data_keys.remove('rows')
             data__rows = data['rows']
@@ -702,18 +702,18 @@ def validate____defs_table(data, custom_formats={}, name_prefix=None):
                 data__rows_len = len(data__rows)
                 for data__rows_x, data__rows_item in enumerate(data__rows):
                     if not isinstance(data__rows_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(**locals()) + ' must be object', name='' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(**locals()) + '', rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(data__rows_x=data__rows_x) + ' must be object', name='' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(data__rows_x=data__rows_x) + '', rule='type')
                     data__rows_item_is_dict = isinstance(data__rows_item, dict)
                     if data__rows_item_is_dict:
                         data__rows_item_len = len(data__rows_item)
                         if data__rows_item_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(**locals()) + ' must contain at least 1 properties', name='' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(**locals()) + '', rule='minProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(data__rows_x=data__rows_x) + ' must contain at least 1 properties', name='' + (name_prefix or 'data') + '.rows[{data__rows_x}]'.format(data__rows_x=data__rows_x) + '', rule='minProperties')
                         data__rows_item_keys = set(data__rows_item.keys())
                         for data__rows_item_key in data__rows_item_keys:
                             if data__rows_item_key not in []:
                                 data__rows_item_value = data__rows_item.get(data__rows_item_key)
                                 if not isinstance(data__rows_item_value, (str, int, float, Decimal, bool, NoneType)):
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows[{data__rows_x}].{data__rows_item_key}'.format(**locals()) + ' must be string or number or boolean or null', name='' + (name_prefix or 'data') + '.rows[{data__rows_x}].{data__rows_item_key}'.format(**locals()) + '', rule='type')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows[{data__rows_x}].{data__rows_item_key}'.format(data__rows_item_key=data__rows_item_key, data__rows_x=data__rows_x) + ' must be string or number or boolean or null', name='' + (name_prefix or 'data') + '.rows[{data__rows_x}].{data__rows_item_key}'.format(data__rows_item_key=data__rows_item_key, data__rows_x=data__rows_x) + '', rule='type')
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', name='' + (name_prefix or 'data') + '', rule='additionalProperties')
     return data
@@ -742,64 +742,64 @@ def validate____defs_index(data, custom_formats={}, name_prefix=None):
                     if not data__columns_item_any_of_count3:
                         try:
                             if not isinstance(data__columns_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + '', rule='type')
                             if isinstance(data__columns_item, str):
                                 data__columns_item_len = len(data__columns_item)
                                 if data__columns_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + '', rule='minLength')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + '', rule='minLength')
                             data__columns_item_any_of_count3 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             pass
                     if not data__columns_item_any_of_count3:
                         try:
                             if not isinstance(data__columns_item, dict):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + ' must be object', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + '', rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + ' must be object', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + '', rule='type')
                             data__columns_item_is_dict = isinstance(data__columns_item, dict)
                             if data__columns_item_is_dict:
                                 data__columns_item_len = len(data__columns_item)
                                 if data__columns_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + ' must contain at least 1 properties', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + '', rule='minProperties')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + ' must contain at least 1 properties', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + '', rule='minProperties')
                                 data__columns_item_keys = set(data__columns_item.keys())
                                 if 'column' in data__columns_item_keys:
                                     data__columns_item_keys.remove('column')
                                     data__columns_item__column = data__columns_item['column']
                                     if not isinstance(data__columns_item__column, str):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(data__columns_x=data__columns_x) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(data__columns_x=data__columns_x) + '', rule='type')
                                     if isinstance(data__columns_item__column, str):
                                         data__columns_item__column_len = len(data__columns_item__column)
                                         if data__columns_item__column_len < 1:
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(**locals()) + '', rule='minLength')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(data__columns_x=data__columns_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].column'.format(data__columns_x=data__columns_x) + '', rule='minLength')
                                 if 'sql' in data__columns_item_keys:
                                     data__columns_item_keys.remove('sql')
                                     data__columns_item__sql = data__columns_item['sql']
                                     if not isinstance(data__columns_item__sql, str):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(data__columns_x=data__columns_x) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(data__columns_x=data__columns_x) + '', rule='type')
                                     if isinstance(data__columns_item__sql, str):
                                         data__columns_item__sql_len = len(data__columns_item__sql)
                                         if data__columns_item__sql_len < 1:
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(**locals()) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(**locals()) + '', rule='minLength')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(data__columns_x=data__columns_x) + ' must be longer than or equal to 1 characters', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(data__columns_x=data__columns_x) + '', rule='minLength')
                                         if not REGEX_PATTERNS['\\S'].search(data__columns_item__sql):
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(**locals()) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(**locals()) + '', rule='pattern')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(data__columns_x=data__columns_x) + ' must match pattern \\S', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].sql'.format(data__columns_x=data__columns_x) + '', rule='pattern')
                                 if 'collate' in data__columns_item_keys:
                                     data__columns_item_keys.remove('collate')
                                     data__columns_item__collate = data__columns_item['collate']
                                     if not isinstance(data__columns_item__collate, str):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(**locals()) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(data__columns_x=data__columns_x) + ' must be string', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(data__columns_x=data__columns_x) + '', rule='type')
                                     if isinstance(data__columns_item__collate, str):
                                         if not REGEX_PATTERNS['^[A-Za-z_][A-Za-z0-9_]*$'].search(data__columns_item__collate):
-                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(**locals()) + ' must match pattern ^[A-Za-z_][A-Za-z0-9_]*$', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(**locals()) + '', rule='pattern')
+                                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(data__columns_x=data__columns_x) + ' must match pattern ^[A-Za-z_][A-Za-z0-9_]*$', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].collate'.format(data__columns_x=data__columns_x) + '', rule='pattern')
                                 if 'desc' in data__columns_item_keys:
                                     data__columns_item_keys.remove('desc')
                                     data__columns_item__desc = data__columns_item['desc']
                                     if not isinstance(data__columns_item__desc, bool):
-                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].desc'.format(**locals()) + ' must be boolean', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].desc'.format(**locals()) + '', rule='type')
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}].desc'.format(data__columns_x=data__columns_x) + ' must be boolean', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}].desc'.format(data__columns_x=data__columns_x) + '', rule='type')
                                 if data__columns_item_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + ' must not contain ' + str(data__columns_item_keys) + ' properties', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + '', rule='additionalProperties')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + ' must not contain ' + str(data__columns_item_keys) + ' properties', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + '', rule='additionalProperties')
                             data__columns_item_any_of_count3 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             pass
                     if not data__columns_item_any_of_count3:
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + ' cannot be validated by any definition', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(**locals()) + '', rule='anyOf')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + ' cannot be validated by any definition', name='' + (name_prefix or 'data') + '.columns[{data__columns_x}]'.format(data__columns_x=data__columns_x) + '', rule='anyOf')
         if 'unique' in data_keys:
             data_keys.remove('unique')
             data__unique = data['unique']

@@ -68,7 +68,7 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
         if live is None:
             continue
         pk = {fold(c) for c in table.primary_key}
-        missing = [c for c in table.columns if live.column(c.name) is None]
+        missing = [c for c, have in column_pairs(table, live) if have is None]
         if any(_needs_value(c) or fold(c.name) in pk or _fixed_reference(c) for c in missing):
             emptiness.append(live.name)
         for column in missing:
@@ -294,10 +294,20 @@ def _missing_parent_key(column: Column, keys: Optional[set[tuple[str, str]]]) ->
     return (parent, "") in keys and (parent, parent_col) not in keys
 
 
+def column_pairs(table: Table, live: Table) -> list[tuple[Column, Optional[Column]]]:
+    """Each declared column with its live namesake (None when missing), matched case-insensitively;
+    the common case, the same names in the same order, without a lookup per column."""
+    if len(table.columns) == len(live.columns) and all(
+            a.name == b.name for a, b in zip(table.columns, live.columns, strict=True)):
+        return list(zip(table.columns, live.columns, strict=True))
+    return [(c, live.column(c.name)) for c in table.columns]
+
+
 def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: set[str],
                   keys: Optional[set[tuple[str, str]]], result: Plan, engine: Engine = SQLITE) -> set[str]:
     """Plan the missing columns of a live table; return the folded names of those that will be added."""
-    missing = [c for c in table.columns if live.column(c.name) is None]
+    pairs = column_pairs(table, live)
+    missing = [c for c, have in pairs if have is None]
     declared_pk = {fold(c) for c in table.primary_key}
     rebuild: list[Column] = []
     alter: list[Column] = []
@@ -358,12 +368,12 @@ def _plan_columns(table: Table, live: Table, facts: Facts, label: str, taken: se
                                        _free_name(f"{live.name}__selfheal_old", taken), rowid or ""))
     else:
         result.ops.extend(AddColumn(live.name, c) for c in alter)
-    for column in table.columns:
-        have = live.column(column.name)
+    for column, have in pairs:
         if have is not None:
             result.findings.extend(_column_drift(column, have, fold(column.name) in declared_pk,
                                                  f"{label}:{live.name}.{have.name}"))
-    for have in live.columns:
+    everyone_matched = len(pairs) == len(live.columns) and all(have is not None for _, have in pairs)
+    for have in () if everyone_matched else live.columns:
         if table.column(have.name) is None and not have.hidden:
             result.findings.append(Finding("db.column", f"{label}:{live.name}.{have.name}", Status.OK,
                                            "exists but is not declared (left untouched)", notable=True))

@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from selfheal.schemafile import SchemaError, load, location
 
@@ -133,3 +135,45 @@ def test_column_level_primary_keys_make_a_composite_key(tmp_path):
     path.write_text(json.dumps(table_doc({"a": {"type": "TEXT", "primary_key": True},
                                           "b": {"type": "TEXT", "primary_key": True}})))
     assert load(path).databases[0].tables[0].primary_key == ("a", "b")
+
+
+def _paths(node, prefix=()):
+    """Every location in a JSON document (as a key path)."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, prefix + (i,))
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(
+    ["", " ", "TEXT", "INTEGER", "x.y", "CASCADE", "a b", "sql", "type", "columns"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["type", "sql", "columns", "column", "name", "unique", "default", "tables", "x", "primary_key"]),
+        inner, max_size=3), max_leaves=6)
+
+
+@given(data=st.data())
+def test_the_deciding_validator_agrees_with_jsonschema(data):
+    """The generated validator decides alone whenever it accepts: it must accept exactly what the JSON
+    Schema accepts (any value put anywhere into the demo's schema.json)."""
+    import fastjsonschema
+    import jsonschema
+
+    from selfheal.schemafile import SCHEMA_OF_SCHEMA, compiled_validator
+
+    doc = json.loads((ROOT / "schema.json").read_text())
+    path = data.draw(st.sampled_from(list(_paths(doc))[1:]))
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = data.draw(_JSON)
+    expected = not list(jsonschema.Draft202012Validator(json.loads(SCHEMA_OF_SCHEMA.read_text())).iter_errors(doc))
+    try:
+        compiled_validator()(doc)
+        accepted = True
+    except fastjsonschema.JsonSchemaException:
+        accepted = False
+    assert accepted == expected
