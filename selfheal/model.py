@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 
 Literal = Union[str, int, float, bool, None]
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Callable[[_T], _T]:
+        return lambda decorated: decorated
+
+
+@dataclass_transform(frozen_default=True, eq_default=True)
+def record(cls: type[_T]) -> type[_T]:
+    """A frozen dataclass to mypy (assigning a field is a type error) that is built fast at run time.
+
+    A frozen dataclass sets each field through object.__setattr__: 1.7 µs per Column against 0.3 µs,
+    and checking 1,000 wide tables builds 40,000 columns. Immutability is mypy's to enforce."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 def fold(name: str) -> str:
@@ -19,7 +35,7 @@ def fold(name: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Default:
     """A column default: a JSON literal, or an SQL expression (`sql=True`)."""
 
@@ -27,7 +43,7 @@ class Default:
     sql: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Column:
     """One column; `references` is (table, column) of a foreign key."""
 
@@ -47,7 +63,7 @@ class Column:
     autoincrement: bool = False  # INTEGER PRIMARY KEY AUTOINCREMENT
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Index:
     """An index; `name` None means the default name is chosen when it is created."""
 
@@ -61,7 +77,7 @@ class Index:
     terms: tuple[str, ...] = ()  # declared index terms as SQL (expressions, COLLATE, DESC); () for plain columns
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForeignKey:
     """A foreign key over several columns (a single-column one is `Column.references`)."""
 
