@@ -22,13 +22,16 @@ class Audit:
     def __init__(self, state_dir: Path):
         self.path = state_dir / "audit.jsonl"
         self.error = ""  # why a record could not be written (the run reports it as a warning)
+        self._folder_checked = False
 
     def record(self, check: str, target: str, action: str, result: str, **extra: Any) -> None:
         """Append one record (time, check, target, action, result); a failure is remembered, not raised."""
         doc = {"time": utc_now(), "check": check, "target": target, "action": action, "result": result, **extra}
         line = json.dumps(doc, ensure_ascii=False) + "\n"
         try:
-            ensure_private_dir(self.path.parent)
+            if not self._folder_checked:
+                ensure_private_dir(self.path.parent)
+                self._folder_checked = True
             # one write() of a line opened with O_APPEND: concurrent writers never interleave mid-line;
             # O_NOFOLLOW: a link in its place is refused, never written through
             fd = open_private_append(self.path)

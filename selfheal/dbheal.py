@@ -41,7 +41,7 @@ from .ops import (
     op_targets,
 )
 from .plan import Facts, FactsNeeded, Plan, facts_needed, plan
-from .safefile import new_file_beside
+from .safefile import fsync_folder, new_file_beside
 from .sql import clash_query, nonempty_query, quote_ident, quote_literal
 
 
@@ -319,21 +319,7 @@ def _create_file(ctx: RunContext, desired: Database, path: Path, label: str, the
         for leftover in (temp, Path(str(temp) + "-journal")):
             leftover.unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX); elsewhere folders cannot be opened and this is a no-op."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_folder(path.parent)
 
 
 def _writer(path: Path, timeout: float) -> sqlite3.Connection:

@@ -25,10 +25,13 @@ class UnsafePath(OSError):
 def ensure_private_dir(path: Path) -> None:
     """Create (or tighten) one of selfheal's own folders: 0700, owned by this user, never a link."""
     try:
-        path.mkdir(mode=PRIVATE_DIR)
-    except FileExistsError:
-        pass
-    st = os.lstat(path)
+        st = os.lstat(path)  # it exists on every run but the first: one system call, not two
+    except FileNotFoundError:
+        try:
+            path.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            pass  # made meanwhile by another run: checked below like any other
+        st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
         raise UnsafePath(f"{path} is a symbolic link; selfheal keeps its state only in a real folder (remove the link)")
     if not stat.S_ISDIR(st.st_mode):
@@ -153,3 +156,17 @@ def read_small_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
     if len(data) > limit:
         raise UnsafePath(f"{path.name} grew past {limit:,} bytes while being read; not read")
     return data.decode("utf-8", errors="replace")
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); elsewhere folders cannot be opened and this is a no-op."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -28,8 +28,13 @@ SELECT_HELP = {"only": "run only these parts or check ids, comma-separated (db,e
 def _schema(c: Context, schema: Optional[str]) -> Path:
     """--schema, else $SELFHEAL_SCHEMA, else schema.json in the configured root (tasks.py's folder) or here."""
     settings = c.config.get("selfheal", {})
-    root = Path(settings.get("root") or Path.cwd())
-    return cli.resolve_schema(schema, root, settings.get("schema_name") or "schema.json")
+    try:
+        root = Path(settings.get("root") or Path.cwd())
+        return cli.resolve_schema(schema, root, settings.get("schema_name") or "schema.json")
+    except FileNotFoundError:  # os.getcwd() of a folder removed while the shell was in it
+        _usage("the current folder no longer exists (removed after this shell entered it): cd into the project "
+               "again")
+        raise
 
 
 def _finish(code: int) -> None:

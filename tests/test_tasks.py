@@ -3,6 +3,8 @@
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -90,6 +92,14 @@ def test_bad_schema_is_exit_1_with_location_and_no_traceback(tmp_path):
 def test_missing_schema_file_is_a_clear_error(tmp_path):
     p = invoke(tmp_path, "validate", "--schema", str(tmp_path / "nope.json"), schema=False)
     assert p.returncode == 1 and "schema file not found" in p.stdout and "Traceback" not in p.stderr
+
+
+def test_a_removed_current_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "gone").mkdir()
+    script = f'cd gone && rmdir ../gone && exec "{sys.executable}" -m invoke -r "{ROOT}" validate --schema schema.json'
+    p = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "the current folder no longer exists" in p.stderr
 
 
 def test_schema_from_environment_and_tasks_from_another_folder(tmp_path):
