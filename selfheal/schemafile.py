@@ -355,6 +355,7 @@ class _Builder:
         self._valid_defaults: set[str] = set()
         self._types: dict[str, str] = {}  # each type spelling, normalised once (SQLite / PostgreSQL)
         self._pg_types: dict[str, str] = {}
+        self._columns: dict[tuple[Any, ...], Column] = {}
         self.max_file_bytes = 1024 * 1024
         self.server = False  # loading a PostgreSQL entry: its types and expressions are the server's to check
 
@@ -762,7 +763,7 @@ class _Builder:
             else:
                 types[raw_type] = type_name
         if isinstance(spec, str):  # the commonest column of all
-            return Column(name, type_name, False, None)
+            return self.shared((name, type_name), name, type_name, False, None)
         default = None
         if "default" in spec:
             raw = spec["default"]
@@ -783,7 +784,12 @@ class _Builder:
             else:
                 references = ("", target)
         if spec.keys() <= _PLAIN_COLUMN_KEYS:  # the common shapes, built without looking up the constraint keys
-            return Column(name, type_name, bool(spec.get("not_null", False)), default)
+            not_null = bool(spec.get("not_null", False))
+            value = None if default is None else default.value
+            if isinstance(value, float):  # 0.0 and -0.0 are equal keys but different SQL: not shared
+                return Column(name, type_name, not_null, default)
+            key = (name, type_name, not_null, default is None, default is not None and default.sql, type(value), value)
+            return self.shared(key, name, type_name, not_null, default)
         generated = spec.get("generated", {})
         return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
                       default=default, references=references, unique=bool(spec.get("unique", False)),
@@ -791,6 +797,15 @@ class _Builder:
                       fk_actions=" ".join(a for a in actions if a), generated=generated.get("sql", "").strip(),
                       stored=bool(generated.get("stored", False)), hidden=bool(generated),
                       autoincrement=bool(spec.get("autoincrement", False)))
+
+    def shared(self, key: tuple[Any, ...], name: str, type_name: str, not_null: bool,
+               default: Optional[Default]) -> Column:
+        """One Column object for every table that declares the same plain column (keyed by exact types:
+        1 and True are equal in Python, not in SQL): 10,000 wide tables hold a few hundred, not 200,000."""
+        found = self._columns.get(key)
+        if found is None:
+            found = self._columns[key] = Column(name, type_name, not_null, default)
+        return found
 
     def parent_key(self, target: Table, column: str, text: str, parts: list[PathPart]) -> tuple[str, str]:
         """A resolved reference; one to neither the primary key nor a unique column is a problem."""

@@ -177,3 +177,23 @@ def test_the_deciding_validator_agrees_with_jsonschema(data):
     except fastjsonschema.JsonSchemaException:
         accepted = False
     assert accepted == expected
+
+
+def test_plain_columns_are_shared_but_never_across_values_python_calls_equal(tmp_path):
+    """Identical plain columns are one object (memory at 10,000 tables); 1, True, 1.0, 0.0 and -0.0 are
+    equal to Python but different defaults in SQL, so each keeps its own."""
+    values = [1, True, 1.0, 0.0, -0.0, 0, False, "1", {"sql": "1"}]
+    tables = {f"t{i}_{copy}": {"columns": {"a": {"type": "NUMERIC", "default": value}, "b": "TEXT"}}
+              for i, value in enumerate(values) for copy in range(2)}
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps({"version": 1, "databases": {"x.db": {"tables": tables}}}))
+    [db] = load(path).databases
+    for i, value in enumerate(values):
+        first, second = db.table(f"t{i}_0"), db.table(f"t{i}_1")
+        default = first.column("a").default
+        expected = value["sql"] if isinstance(value, dict) else value
+        assert type(default.value) is type(expected) and repr(default.value) == repr(expected)
+        assert default.sql == isinstance(value, dict)
+        assert first.column("b") is second.column("b")
+        if not isinstance(value, float):
+            assert first.column("a") is second.column("a")
