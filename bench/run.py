@@ -41,6 +41,18 @@ def median_time(action: Callable[[], object], repeat: int, before: Callable[[], 
     return statistics.median(times)
 
 
+def alternating_medians(runs: list[tuple[Callable[[], object], Callable[[], object]]], repeat: int) -> list[float]:
+    """Median wall time of each (action, untimed before) pair, the pairs taking turns `repeat` times."""
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for slot, (action, before) in zip(times, runs, strict=True):
+            before()
+            start = time.perf_counter()
+            action()
+            slot.append(time.perf_counter() - start)
+    return [statistics.median(slot) for slot in times]
+
+
 def task(folder: Path, *args: str, check: bool = False) -> Callable[[], None]:
     """A callable that runs one invoke task in folder (output discarded)."""
     cmd = [sys.executable, "-m", "invoke", "-r", str(REPO), *args]
@@ -452,9 +464,10 @@ def main() -> None:
             shutil.copy(REPO / name, demo / name)
         task(demo, "validate", check=True)()
         task(demo, "validate", check=True)()  # second run remembers the clean results
-        floor = median_time(task(demo, "--list"), repeat)
-        healthy = median_time(task(demo, "validate"), repeat)
-        cold = median_time(task(demo, "validate"), repeat, before=lambda: forget_cache(demo))
+        # alternating, so that a slower minute of this shared machine weighs on each alike
+        floor, healthy, cold = alternating_medians(
+            [(task(demo, "--list"), lambda: None), (task(demo, "validate"), lambda: None),
+             (task(demo, "validate"), lambda: forget_cache(demo))], repeat)
         rows += [("invoke --list (floor)", f"{floor * 1000:.0f} ms"),
                  ("healthy demo validate", f"{healthy * 1000:.0f} ms = {healthy / floor:.2f} × floor (goal ≤ 1.3)"),
                  ("healthy demo validate, nothing remembered", f"{cold * 1000:.0f} ms = {cold / floor:.2f} × floor")]
