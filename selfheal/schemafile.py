@@ -319,8 +319,8 @@ def load(path: Path, structure_checked: bool = False, data: Optional[bytes] = No
     """Read (or take `data`), validate and build the Project; raise SchemaError listing every problem.
 
     structure_checked: these bytes passed the JSON Schema, duplicate-key and NUL checks before.
-    settled: digests (see declaration_digests) of database entries that passed the JSON Schema before;
-    when the structure is checked, the Project carries the digests of its entries."""
+    settled: digests (see declaration_digests) of database entries that passed the JSON Schema before.
+    A Project validated here carries the digest of each of its database entries."""
     path = Path(path).absolute()
     collecting = gc.isenabled()
     gc.disable()  # thousands of small objects, none cyclic garbage: collection would only cost time

@@ -15,7 +15,8 @@ import json
 import string
 from pathlib import Path
 
-SCHEMA_OF_SCHEMA = Path(__file__).with_name("schema.schema.json")
+from .schemafile import SCHEMA_OF_SCHEMA
+
 TARGET = Path(__file__).with_name("_structure_validator.py")
 
 
