@@ -6,7 +6,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 from invoke import Collection, Context, Exit, task
 
@@ -34,7 +34,6 @@ def _schema(c: Context, schema: Optional[str]) -> Path:
     except FileNotFoundError:  # os.getcwd() of a folder removed while the shell was in it
         _usage("the current folder no longer exists (removed after this shell entered it): cd into the project "
                "again")
-        raise
 
 
 def _finish(code: int) -> None:
@@ -42,7 +41,7 @@ def _finish(code: int) -> None:
         raise Exit(code=code)
 
 
-def _usage(message: str) -> None:
+def _usage(message: str) -> NoReturn:
     """A flag the task cannot use: one line on stderr, exit 1 (never a traceback)."""
     raise Exit(message=f"selfheal: {message}", code=1)
 

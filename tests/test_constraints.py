@@ -23,13 +23,19 @@ CHAT = {"databases": {"chat.db": {"tables": {
                  "strict": True, "without_rowid": True}}}}}
 
 
-def test_constraints_are_created_and_behave(tmp_path):
-    write_schema(tmp_path, CHAT)
-    p = invoke(tmp_path, "heal.db")
+def _healed_with_foreign_keys(folder, doc, name):
+    """heal.db through the task (must succeed), then a connection to `name` that enforces foreign keys."""
+    write_schema(folder, doc)
+    p = invoke(folder, "heal.db")
     assert p.returncode == 0, p.stdout
-    db = tmp_path / "chat.db"
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(folder / name)
     conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def test_constraints_are_created_and_behave(tmp_path):
+    conn = _healed_with_foreign_keys(tmp_path, CHAT, "chat.db")
+    db = tmp_path / "chat.db"
     conn.execute("INSERT INTO users (email) VALUES ('A@x.io')")
     for bad in ("INSERT INTO users (email) VALUES ('a@x.io')",  # NOCASE UNIQUE
                 "INSERT INTO users (email, age) VALUES ('b@x.io', -1)",  # column CHECK
@@ -109,12 +115,7 @@ MUSIC = {"databases": {"music.db": {"tables": {
 
 
 def test_composite_keys_generated_columns_and_index_terms_from_json(tmp_path):
-    write_schema(tmp_path, MUSIC)
-    p = invoke(tmp_path, "heal.db")
-    assert p.returncode == 0, p.stdout
-    db = tmp_path / "music.db"
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA foreign_keys = ON")
+    conn = _healed_with_foreign_keys(tmp_path, MUSIC, "music.db")
     conn.execute("INSERT INTO artists (name, country) VALUES ('Nina', 'US')")
     conn.execute("INSERT INTO artists (name, country) VALUES ('Nina', 'FR')")
     with pytest.raises(sqlite3.IntegrityError):
