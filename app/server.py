@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from selfheal.audit import last_run
-from selfheal.schemafile import SchemaError, load
-from selfheal.sql import quote_ident
+from selfheal.declare.loader import SchemaError, load
+from selfheal.planning.sql import quote_ident
+from selfheal.safety.audit import last_run
 
 
 def schema_file(root: Path) -> Path:

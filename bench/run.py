@@ -134,11 +134,11 @@ def forget_cache(folder: Path) -> None:
 
 def in_process_compare(folder: Path) -> float:
     """Catalogue read + plan of every database, in this process (what --check does per file)."""
-    from selfheal import catalog
-    from selfheal.dbfile import connect
-    from selfheal.dbheal import gather_facts
-    from selfheal.plan import facts_needed, plan
-    from selfheal.schemafile import load
+    from selfheal.declare.loader import load
+    from selfheal.engines.sqlite import catalog
+    from selfheal.engines.sqlite.apply import gather_facts
+    from selfheal.planning.plan import facts_needed, plan
+    from selfheal.safety.sqlitefile import connect
 
     project = load(folder / "schema.json")
 
@@ -184,8 +184,8 @@ def bulk_vs_alter(tables: int, limit: str = "BULK_ADD_COLUMNS",
     """One database of `tables` populated tables, each missing one column: one schema update vs a
     statement each (`limit`: the planner's threshold for the bulk path; `column`: the missing column,
     by default one ALTER adds; a UNIQUE one needs a rebuild)."""
-    from selfheal import plan as plan_module
     from selfheal.context import Mode
+    from selfheal.planning import plan as plan_module
     from selfheal.runner import run
 
     column = column or {"type": "TEXT", "default": "d"}
@@ -269,8 +269,8 @@ def wide_schema(tables: int) -> dict[str, object]:
 
 def raw_create_floor(folder: Path) -> float:
     """All CREATE TABLE / INDEX statements of the schema in one transaction per file, in this process."""
-    from selfheal.plan import plan
-    from selfheal.schemafile import load
+    from selfheal.declare.loader import load
+    from selfheal.planning.plan import plan
 
     project = load(folder / "schema.json")
     start = time.perf_counter()

@@ -4,16 +4,16 @@ Project checks use the public API: `from selfheal import check, Finding, Status`
 
 from typing import Any
 
-from .findings import Finding, Status
+from selfheal.findings import Finding, Status
+from selfheal.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["check", "CheckContext", "Finding", "Status", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     """`check` and `CheckContext` load the plugin machinery only when a project uses them."""
     if name in ("check", "CheckContext"):
-        from . import plugins
+        from selfheal.environment import plugins
 
         return getattr(plugins, name)
     raise AttributeError(f"module 'selfheal' has no attribute {name!r}")

@@ -7,9 +7,9 @@ import sys
 from invoke import Program
 from invoke.exceptions import ParseError
 
-from . import __version__
-from .findings import set_program
-from .tasks import ns
+from selfheal.findings import set_program
+from selfheal.tasks import ns
+from selfheal.version import __version__
 
 
 class SelfhealProgram(Program):

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .context import Mode
-from .findings import plural
-from .safefile import shared_mode, write_private
+from selfheal.context import Mode
+from selfheal.findings import plural
+from selfheal.safety.safefile import shared_mode, write_private
 
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SKIPPED_FOLDERS = {".git", ".hg", ".svn", ".selfheal", "node_modules", "__pycache__", "venv", ".venv", "env",
@@ -46,14 +46,16 @@ def _walk(root: Path) -> list[Path]:
 
 def describe_project(root: Path) -> tuple[dict[str, Any], list[str]]:
     """The schema.json document for what the folder holds, and notes about what was left out."""
-    from .snapshot import SnapshotError, snapshot
+    from selfheal import engines
+    from selfheal.declare.writer import database_entry
+    from selfheal.errors import SnapshotError
 
     doc: dict[str, Any] = {"version": 1}
     notes: list[str] = []
     files = _walk(root)
     template = root / ".env.example"
     if template.is_file():
-        from .envfile import parse
+        from selfheal.environment.envfile import parse
 
         required = [e.key for e in parse(template).entries if is_placeholder(e.value or "")]
         doc["env"] = {"file": ".env", "template": ".env.example", "required": sorted(set(required))}
@@ -74,7 +76,8 @@ def describe_project(root: Path) -> tuple[dict[str, Any], list[str]]:
             continue
         key = path.relative_to(root).as_posix()
         try:
-            entry, more = snapshot(path)
+            live, more = engines.get("sqlite").snapshot(str(path), root, "public")
+            entry = database_entry(live, more)
         except SnapshotError as exc:
             notes.append(f"{key}: not declared ({exc})")
             continue
@@ -87,7 +90,7 @@ def describe_project(root: Path) -> tuple[dict[str, Any], list[str]]:
 
 def init(target: Path, as_json: bool = False) -> int:
     """Write schema.json for the folder it is in (never over an existing one), then validate --check."""
-    from . import cli
+    from selfheal import cli
 
     if target.exists() or target.is_symlink():
         print(f"selfheal init: {target} already exists; not overwritten (edit it, or remove it to start again)",

@@ -7,10 +7,10 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-from .context import Mode
-from .runner import ALL_PARTS, Report, run
+from selfheal.context import Mode
+from selfheal.runner import ALL_PARTS, Report, run
 
 
 def resolve_schema(schema: Optional[str], default_dir: Path, name: str = "schema.json") -> Path:
@@ -29,7 +29,7 @@ def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = AL
         report = run(schema_path, mode, tuple(parts), backup=backup, install=install, node=node, jobs=jobs,
                      only=only, skip=skip)
         if drift and report.project is not None:
-            from .drift import project_drift
+            from selfheal.drift import project_drift
 
             report.drift = project_drift(report.project)
         show(report, title, mode, as_json=as_json, quiet=quiet, verbose=verbose)
@@ -57,8 +57,8 @@ def guarded(work: Callable[[], int], as_json: bool = False) -> int:
             traceback.print_exc()
         what = f"{type(exc).__name__}: {exc}"
         if as_json:
-            from .findings import Finding, Status
-            from .report import render_json
+            from selfheal.findings import Finding, Status
+            from selfheal.report import render_json
 
             render_json(Report([Finding("internal", "selfheal", Status.ERROR, what,
                                         hint="nothing was left half-done; set SELFHEAL_DEBUG=1 for the traceback "
@@ -70,7 +70,7 @@ def guarded(work: Callable[[], int], as_json: bool = False) -> int:
 
 def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, verbose: bool) -> None:
     """Print the report the way the flags ask."""
-    from .report import render_json, render_text
+    from selfheal.report import render_json, render_text
 
     if as_json:
         render_json(report)
@@ -79,56 +79,39 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
 
 
-def _server_entry(env_key: str, base: Path, fmt: str) -> tuple[dict[str, Any], list[str]]:
-    """schema.snapshot env:NAME: a PostgreSQL database, its URL read from the environment or .env."""
-    from .pg.snapshot import snapshot as take
-    from .snapshot import SnapshotError
-
-    if fmt != "json":
-        raise SnapshotError("--format sql is for SQLite files; a PostgreSQL database is snapshotted as JSON")
-    url = os.environ.get(env_key)
-    if not url and (base / ".env").is_file():
-        from .envfile import parse
-
-        try:
-            url = parse(base / ".env").values().get(env_key)
-        except OSError as exc:
-            raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
-    if not url:
-        raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
-    return take(url, env_key)
-
-
 def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path, fmt: str = "json") -> int:
     """schema.snapshot: print the entry (JSON or SQL), or merge it into --out; notes and errors go to stderr.
 
     DATABASE is an SQLite file, or env:NAME for a PostgreSQL database whose URL NAME holds."""
     import json
 
-    from .snapshot import SnapshotError, entry_name, merge_into, snapshot_sql
-    from .snapshot import snapshot as take
+    from selfheal import engines
+    from selfheal.declare.writer import database_entry, entry_name, merge_into
+    from selfheal.errors import SnapshotError
 
     if fmt not in ("json", "sql"):
         print(f"selfheal schema.snapshot: --format takes json or sql, got {fmt!r}", file=sys.stderr)
         return 1
     try:
-        if str(database).startswith("env:"):
-            entry, notes = _server_entry(str(database)[4:], base, fmt)
-            key = name or "main"
-        elif fmt == "sql":
-            text = snapshot_sql(database.absolute())
+        server = str(database).startswith("env:")
+        engine = engines.get("postgres" if server else "sqlite")
+        if fmt == "sql":
+            text = engine.snapshot_sql(str(database), base)
             if out is None:
                 sys.stdout.write(text)
             else:
-                from .safefile import shared_mode, write_private
+                from selfheal.safety.safefile import shared_mode, write_private
 
                 write_private(out, text.encode("utf-8"), shared_mode(out))
                 print(f"wrote {out}: declare it with \"sql\": {json.dumps(out.name)} in a databases entry",
                       file=sys.stderr)
             return 0
         else:
-            entry, notes = take(database.absolute())
-            key = entry_name(database, base, name)
+            live, notes = engine.snapshot(str(database), base, "public")
+            entry = database_entry(live, notes)
+            if server:
+                entry = {"url": f"env:{live.url_env}", **entry}
+            key = (name or "main") if server else entry_name(database, base, name)
         if out is None:
             print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
         else:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
-from .audit import Audit
-from .model import Project
-from .statecache import StateCache
+from selfheal.model import Project
+from selfheal.safety.audit import Audit
+from selfheal.safety.statecache import StateCache
 
 
 class Mode(str, Enum):
@@ -63,7 +63,7 @@ class RunContext:
             return
         if self._lock_error is not None:
             raise self._lock_error
-        from .lock import project_lock
+        from selfheal.safety.lock import project_lock
 
         try:
             self._stack.enter_context(project_lock(self.project.state_dir, self.project.lock_timeout))

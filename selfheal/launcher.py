@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cli import show
-from .context import Mode
-from .lock import LOCK_HINT
-from .model import AppSpec, Project
-from .runner import ALL_PARTS, run
+from selfheal.cli import show
+from selfheal.context import Mode
+from selfheal.model import AppSpec, Project
+from selfheal.runner import ALL_PARTS, run
+from selfheal.safety.lock import LOCK_HINT
 
 
 def say(message: str) -> None:

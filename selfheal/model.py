@@ -138,6 +138,7 @@ class Database:
     object_names: frozenset[str] = frozenset()  # live only: folded names of every table, index, view, trigger
     url_env: str = ""  # a PostgreSQL database: the environment / .env key holding its connection URL
     namespace: str = "public"  # PostgreSQL: the schema (namespace) its objects live in
+    engine: str = "sqlite"  # the name under which selfheal.engines registers the engine that serves it
 
     @cached_property
     def _by_name(self) -> dict[str, Table]:
@@ -154,8 +155,19 @@ class Database:
 
     @property
     def is_server(self) -> bool:
-        """True for a PostgreSQL database (reached by URL), False for an SQLite file."""
+        """True for a database reached by URL (PostgreSQL), False for a file."""
         return bool(self.url_env)
+
+
+@dataclass
+class SqlDeclaration:
+    """What SQL files declare for one database, and the problems found reading them (file:line, message)."""
+
+    tables: list[Table] = field(default_factory=list)
+    views: list[tuple[str, str]] = field(default_factory=list)
+    triggers: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # folded name -> the file that declares it
 
 
 @dataclass(frozen=True)

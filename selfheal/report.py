@@ -8,10 +8,10 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
-from .findings import Finding, Status, summarize
+from selfheal.findings import Finding, Status, summarize
 
 if TYPE_CHECKING:
-    from .runner import Report
+    from selfheal.runner import Report
 
 MARKS = {Status.OK: "✓", Status.HEALED: "✚", Status.WARNING: "!", Status.ERROR: "✗"}
 STYLES = {Status.OK: "green", Status.HEALED: "cyan", Status.WARNING: "yellow", Status.ERROR: "bold red"}

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .context import Mode, RunContext
-from .findings import ALWAYS_SHOWN, Finding, Status, exit_code, matches, overall_status, silence, summarize
-from .model import Project
-from .schemafile import SchemaError
+from selfheal.context import Mode, RunContext
+from selfheal.declare.document import SchemaError
+from selfheal.engines import engine_for
+from selfheal.findings import ALWAYS_SHOWN, Finding, Status, exit_code, matches, overall_status, silence, summarize
+from selfheal.model import Project
 
 ALL_PARTS = ("python", "env", "fs", "db", "deps", "checks")
 
@@ -45,10 +46,10 @@ class Report:
 
 def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Project], list[Finding]]:
     """Load schema.json; on failure, one error finding per problem."""
-    from . import schemacache
+    from selfheal.declare import cache
 
     try:
-        return schemacache.load(schema_path, remember), []
+        return cache.load(schema_path, remember), []
     except SchemaError as exc:
         return None, [
             Finding("schema", f"{exc.path.name}:{where}", Status.ERROR, message,
@@ -101,62 +102,37 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
 
 
 def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .dbfile import cached_check, database_files
-
     findings: list[Finding] = []
     for db in ctx.project.databases:
-        if db.is_server:
-            from .pg.heal import check_database as check_server
-
-            findings.extend(check_server(ctx, db))
-            continue
-        files = database_files(ctx.project.root, db)
-        if not db.is_glob:
-            [(path, label)] = files
-            cached = cached_check(ctx, db, path, label)
-            if cached is not None:
-                findings.extend(cached)
-                continue
-            from .dbheal import check_database
-
-            findings.extend(check_database(ctx, db, path, label))
-        elif not files:
-            findings.append(Finding("db.fleet", db.path, Status.OK, "no file matches this pattern yet",
-                                    notable=True))
-        else:
-            from .fleet import check_fleet
-
-            findings.extend(check_fleet(ctx, db, files))
+        findings.extend(engine_for(db).check(ctx, db))
     return findings
 
 
 def _python(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .deps import check_python
+    from selfheal.environment.deps import check_python
 
     return check_python(ctx)
 
 
 def _env(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .envfile import check_env
+    from selfheal.environment.envfile import check_env
 
     return check_env(ctx)
 
 
 def _fs(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .fs import check_directories
+    from selfheal.environment.fs import check_directories
 
     return check_directories(ctx)
 
 
 def _restore(ctx: RunContext, **_: Any) -> list[Finding]:
-    from .restore import restore_corrupt
-
-    return restore_corrupt(ctx)
+    return [f for db in ctx.project.databases for f in engine_for(db).restore(ctx, db)]
 
 
 def _project_checks(ctx: RunContext, **_: Any) -> list[Finding]:
     """Checks the project declares (schema.json "checks") and installed plugins register."""
-    from .plugins import load_declared, load_entry_points, registered, run_checks
+    from selfheal.environment.plugins import load_declared, load_entry_points, registered, run_checks
 
     modules: set[str] = set()
     problems = load_declared(ctx.project.root, ctx.project.checks, modules) if ctx.project.checks else []
@@ -171,7 +147,7 @@ def _env_values(ctx: RunContext) -> dict[str, Optional[str]]:
     """The project's .env as parsed (empty when there is none or it cannot be read)."""
     if ctx.project.env is None:
         return {}
-    from .envfile import parse
+    from selfheal.environment.envfile import parse
 
     try:
         return parse(ctx.project.root / ctx.project.env.file, ctx.project.max_file_bytes).values()
@@ -180,7 +156,7 @@ def _env_values(ctx: RunContext) -> dict[str, Optional[str]]:
 
 
 def _deps(ctx: RunContext, install: bool = False, node: bool = False, **_: Any) -> list[Finding]:
-    from .deps import check_dependencies
+    from selfheal.environment.deps import check_dependencies
 
     return check_dependencies(ctx, install=install, node=node)
 

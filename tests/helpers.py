@@ -71,8 +71,8 @@ def schema_facts(db: Path) -> dict[str, Any]:
     """What SQLite reports about a database's schema, in a form two equivalent files share: every
     table's table_list/table_xinfo, foreign keys, indexes (autoindex names left out), its text-only
     constraints, and the views' SELECTs and the triggers' SQL."""
-    from selfheal.constraints import text_shape
-    from selfheal.sql import normalized, view_select
+    from selfheal.planning.constraints import text_shape
+    from selfheal.planning.sql import normalized, view_select
 
     conn = sqlite3.connect(db)
     try:

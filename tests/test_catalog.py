@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from selfheal import catalog
+from selfheal.engines.sqlite import catalog
 
 SCHEMAS = [
     ["CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', score REAL DEFAULT 0)",

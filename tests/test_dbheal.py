@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from selfheal.context import Mode
-from selfheal.sql import quote_ident
+from selfheal.planning.sql import quote_ident
 
 from .helpers import columns, heal, rows, schema_facts, statuses, tree_digest, write_schema
 
@@ -317,7 +317,7 @@ def _rebuild_fixture(folder):
 
 
 def test_many_rebuilds_in_one_schema_update_give_what_one_by_one_gives(tmp_path, monkeypatch):
-    from selfheal import plan as plan_module
+    from selfheal.planning import plan as plan_module
 
     results = {}
     for mode, limit in (("bulk", 8), ("one-by-one", 1000)):

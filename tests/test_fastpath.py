@@ -124,7 +124,7 @@ def _edit(tmp_path, change):
 
 
 def _catalogue_reads(monkeypatch):
-    from selfheal import catalog
+    from selfheal.engines.sqlite import catalog
 
     read, seen = catalog.read, []
 
@@ -137,7 +137,7 @@ def _catalogue_reads(monkeypatch):
 
 
 def _validated(monkeypatch):
-    from selfheal import schemafile
+    from selfheal.declare import structure as schemafile
 
     validate, seen = schemafile.compiled_validator, []
 
@@ -182,14 +182,16 @@ def test_an_invalid_edit_is_reported_whichever_entry_it_is_in(tmp_path, where):
 
 
 def test_the_generated_validator_matches_the_json_schema():
-    from selfheal import _structure_validator, validatorgen
+    from selfheal.declare import _structure_validator, validatorgen
 
     current = validatorgen.schema_digest(validatorgen.SCHEMA_OF_SCHEMA.read_bytes())
-    assert _structure_validator.SOURCE_DIGEST == current, "schema.schema.json changed: python -m selfheal.validatorgen"
+    assert _structure_validator.SOURCE_DIGEST == current, \
+        "schema.schema.json changed: python -m selfheal.declare.validatorgen"
 
 
 def test_a_stale_generated_validator_is_not_used(monkeypatch):
-    from selfheal import _structure_validator, schemafile
+    from selfheal.declare import _structure_validator
+    from selfheal.declare import structure as schemafile
 
     monkeypatch.setattr(_structure_validator, "SOURCE_DIGEST", "0" * 64)
     validate = schemafile.compiled_validator()

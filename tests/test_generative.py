@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from selfheal import plan as plan_module
 from selfheal.context import Mode
 from selfheal.findings import Finding, Status
-from selfheal.sql import quote_ident, rowid_alias
+from selfheal.planning import plan as plan_module
+from selfheal.planning.sql import quote_ident, rowid_alias
 
 from .helpers import heal, write_schema
 

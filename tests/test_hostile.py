@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from selfheal.context import Mode
-from selfheal.dbfile import soundness
+from selfheal.safety.sqlitefile import soundness
 
 from .helpers import columns, heal, invoke, rows, statuses, tree_digest, write_schema
 
@@ -458,7 +458,7 @@ def test_a_strict_table_refuses_other_types_as_a_predicted_error_never_corruptio
 
 
 def test_a_journal_recovered_meanwhile_is_no_failure(tmp_path):
-    from selfheal import journal
+    from selfheal.safety import journal
 
     make(tmp_path / "app.db", "CREATE TABLE t (v TEXT)")
     assert journal.recover(tmp_path / "app.db", "app.db", tmp_path / ".selfheal",

@@ -320,7 +320,7 @@ def test_the_demo_declares_the_same_tables_on_both_engines() -> None:
 
 def test_a_heal_that_does_not_verify_is_rolled_back(tmp_path: Path, pg_url: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from selfheal.pg import heal as pg_heal
+    from selfheal.engines.postgres import heal as pg_heal
 
     from .helpers import heal
 

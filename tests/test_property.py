@@ -8,16 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from selfheal import catalog
-from selfheal import plan as plan_module
-from selfheal.dbheal import gather_facts
+from selfheal.engines.sqlite import catalog
+from selfheal.engines.sqlite.apply import gather_facts
 from selfheal.model import Column, Database, Default, Index, Table
-from selfheal.plan import BULK_ADD_COLUMNS, facts_needed, plan
-from selfheal.sql import column_def, create_index, default_index_name, quote_ident
+from selfheal.planning import plan as plan_module
+from selfheal.planning.plan import BULK_ADD_COLUMNS, facts_needed, plan
+from selfheal.planning.sql import column_def, create_index, default_index_name, quote_ident
 
 from .helpers import heal, write_schema
 
-NAMES = st.text(alphabet=string.ascii_letters + ' _"]\'', min_size=1, max_size=8).filter(lambda s: s.strip())
+NAMES = st.text(alphabet=string.ascii_letters + ' _"]\'', min_size=1, max_size=8).filter(
+    lambda s: s.strip() and not s.lower().startswith("sqlite_"))  # SQLite reserves sqlite_ names for itself
 TYPES = st.sampled_from(["TEXT", "INTEGER", "REAL", "DATETIME", "BLOB", "NUMERIC(10, 2)"])
 TEXTS = st.text(max_size=4).filter(lambda s: "\0" not in s)
 DEFAULTS = st.one_of(st.none(), st.integers(-5, 5).map(Default), TEXTS.map(Default),

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from selfheal.context import Mode
-from selfheal.snapshot import snapshot
-from selfheal.sql import quote_ident as q
+from selfheal.declare.writer import database_entry
+from selfheal.engines.sqlite.snapshot import read_live
+from selfheal.planning.sql import quote_ident as q
 
 from .helpers import heal, schema_facts
 
@@ -130,7 +131,8 @@ def test_any_database_snapshot_heals_into_the_same_schema(tmp_path_factory: Any,
     source_dir = tmp_path_factory.mktemp("source")
     source = source_dir / "app.db"
     assume(build(source, statements))  # a combination SQLite refuses is no database to snapshot
-    entry, notes = snapshot(source)
+    notes: list[str] = []
+    entry = database_entry(read_live(source), notes)
     assert not [n for n in notes if "cannot be declared" in n or "left out" in n], notes
     doc = {"version": 1, "databases": {"app.db": entry}}
     fresh = tmp_path_factory.mktemp("fresh")

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from selfheal.schemafile import SchemaError, load, location
+from selfheal.declare.document import location
+from selfheal.declare.loader import SchemaError, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,7 +163,7 @@ def test_the_deciding_validator_agrees_with_jsonschema(data):
     import fastjsonschema
     import jsonschema
 
-    from selfheal.schemafile import SCHEMA_OF_SCHEMA, compiled_validator
+    from selfheal.declare.structure import SCHEMA_OF_SCHEMA, compiled_validator
 
     doc = json.loads((ROOT / "schema.json").read_text())
     path = data.draw(st.sampled_from(list(_paths(doc))[1:]))

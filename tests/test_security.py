@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from selfheal.lock import project_lock
+from selfheal.safety.lock import project_lock
 
 from .helpers import ROOT, invoke, rows, write_schema
 

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from selfheal import catalog
-from selfheal.compare import normalize_type, same_default
+from selfheal.engines.sqlite import catalog
+from selfheal.planning.compare import normalize_type, same_default
 
 from .helpers import ROOT, invoke, write_schema
 

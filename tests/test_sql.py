@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from selfheal.model import Column, Default, Index, Table
-from selfheal.sql import create_index, create_table, default_sql, quote_literal, splice_columns
+from selfheal.planning.sql import create_index, create_table, default_sql, quote_literal, splice_columns
 
 HOSTILE = ["Order Details", 'a"b', "a]b", "select", "x'); DROP TABLE t;--", "[x]", "`y`", "ünï", "a.b", " lead"]
 

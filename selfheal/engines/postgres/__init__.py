@@ -1,0 +1,82 @@
+"""The PostgreSQL engine: a namespace of a server database, healed in one transaction under an
+advisory lock.
+
+Modules: `types` maps portable type names and checks native ones, `rules` answers the declaration
+loader, `catalog` reads a namespace into the shared model, `ddl` renders the shared operations,
+`heal` connects, plans, applies and verifies (and reports drift), `snapshot` reads a namespace for
+schema.snapshot. Imported only when schema.json declares a PostgreSQL database, psycopg only then."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from selfheal.context import RunContext
+    from selfheal.engines.postgres.rules import PostgresRules
+    from selfheal.findings import Finding
+    from selfheal.model import Database, Project
+    from selfheal.planning.differences import Difference
+    from selfheal.planning.plan import Capabilities
+
+
+class PostgresEngine:
+    """selfheal.engines.Engine for PostgreSQL (imports its modules, and psycopg, only when asked)."""
+
+    name = "postgres"
+
+    def capabilities(self) -> Capabilities:
+        """ADD COLUMN takes any column (no rebuilds); constraints compare by meaning; no bulk edits."""
+        from selfheal.engines.postgres.heal import CAPABILITIES
+
+        return CAPABILITIES
+
+    def rules(self) -> PostgresRules:
+        """Type shapes and the keys a PostgreSQL entry cannot take."""
+        from selfheal.engines.postgres.rules import PostgresRules
+
+        return PostgresRules()
+
+    def check(self, ctx: RunContext, desired: Database) -> list[Finding]:
+        """Plan (and, when healing, apply) the namespace in one transaction."""
+        from selfheal.engines.postgres.heal import check_database
+
+        return check_database(ctx, desired)
+
+    def drift(self, project: Project, desired: Database) -> list[Difference]:
+        """Declared against the server's catalogue, read-only."""
+        from selfheal.engines.postgres.heal import server_drift
+
+        return server_drift(project, desired)
+
+    def restore(self, ctx: RunContext, desired: Database) -> list[Finding]:
+        """A server keeps its own backups: nothing to restore from selfheal's."""
+        return []
+
+    def snapshot(self, source: str, base: Path, namespace: str) -> tuple[Database, list[str]]:
+        """`source` is env:NAME: the URL is read from the environment, else from base/.env."""
+        from selfheal.engines.postgres.snapshot import read_live
+        from selfheal.errors import SnapshotError
+
+        env_key = source[4:] if source.startswith("env:") else source
+        url = os.environ.get(env_key)
+        if not url and (base / ".env").is_file():
+            from selfheal.environment.envfile import parse
+
+            try:
+                url = parse(base / ".env").values().get(env_key)
+            except OSError as exc:
+                raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
+        if not url:
+            raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
+        return read_live(url, env_key, namespace), []
+
+    def snapshot_sql(self, source: str, base: Path) -> str:
+        """Not yet: a PostgreSQL database is snapshotted as JSON."""
+        from selfheal.errors import SnapshotError
+
+        raise SnapshotError("--format sql is for SQLite files; a PostgreSQL database is snapshotted as JSON")
+
+
+ENGINE = PostgresEngine()

@@ -1,0 +1,271 @@
+"""Check and heal one PostgreSQL database: one transaction, an advisory lock, bounded waits, verified.
+
+PostgreSQL's DDL is transactional, so the whole plan runs in one transaction and either commits
+whole or not at all (a killed run is rolled back by the server). `pg_advisory_xact_lock` serialises
+concurrent runs from any number of hosts: the second one re-reads the catalogue after the first
+committed and finds nothing to do. A check run (`--check`, `--dry-run`) is a READ ONLY transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Optional
+
+from selfheal.context import RunContext
+from selfheal.engines.postgres import catalog, ddl
+from selfheal.engines.postgres.types import pg_type, split
+from selfheal.findings import Finding, Status, command
+from selfheal.model import Database, Project, fold
+from selfheal.planning.differences import Difference
+from selfheal.planning.facts import row_facts
+from selfheal.planning.ops import Op, op_targets
+from selfheal.planning.outcome import report_plan
+from selfheal.planning.plan import Capabilities, Facts, Plan, facts_needed, plan
+from selfheal.planning.sql import quote_ident
+
+BATCH = 200  # statements sent in one round trip
+CAPABILITIES = Capabilities(alter_adds_any_column=True, live_sql=False, bulk_add_columns=False)
+_CANONICAL = "SELECT t, format_type(to_regtype(t), NULL) FROM unnest(%s::text[]) AS t"
+
+
+class PgProblem(Exception):
+    """A failure with a message a user can act on, and a hint."""
+
+    def __init__(self, message: str, hint: str, check: str = "db.connect", target: str = ""):
+        super().__init__(message)
+        self.hint, self.check, self.target = hint, check, target
+
+
+def connection_url(project: Project, key: str) -> Optional[str]:
+    """The URL from the environment, else from the project's .env (never printed)."""
+    if os.environ.get(key):
+        return os.environ[key]
+    env = project.env
+    path = project.root / (env.file if env else ".env")
+    if path.is_file():
+        from selfheal.environment.envfile import parse
+
+        try:
+            return parse(path, project.max_file_bytes).values().get(key) or None
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def lock_key(namespace: str) -> int:
+    """The advisory lock of one namespace: the same for every host healing it."""
+    return int.from_bytes(hashlib.sha256(f"selfheal:{namespace}".encode()).digest()[:8], "big", signed=True)
+
+
+def check_database(ctx: RunContext, desired: Database) -> list[Finding]:
+    """Plan (and, when healing, apply) one PostgreSQL database; every failure is a finding."""
+    label = desired.path
+    url = connection_url(ctx.project, desired.url_env)
+    if not url:
+        return [Finding("db.connect", label, Status.ERROR, f"{desired.url_env} is not set: no URL to connect to",
+                        hint=f"set {desired.url_env}=postgresql://USER:PASSWORD@HOST/DB in .env or the environment")]
+    try:
+        import psycopg
+    except ImportError:
+        return [Finding("db.connect", label, Status.ERROR, "the PostgreSQL driver (psycopg 3) is not installed",
+                        hint="pip install 'selfheal[postgres]' (or: pip install 'psycopg[binary]')")]
+    try:
+        return _run(ctx, desired, url, psycopg)
+    except PgProblem as exc:
+        return [Finding(exc.check, exc.target or label, Status.ERROR, str(exc), hint=exc.hint)]
+
+
+def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Finding]:
+    timeout = ctx.project.lock_timeout
+    try:
+        conn = psycopg.connect(url, connect_timeout=max(1, int(timeout)), application_name="selfheal")
+    except psycopg.Error as exc:
+        raise PgProblem(f"cannot connect: {_first_line(exc)}",
+                        f"check {desired.url_env} and that the server accepts connections") from None
+    try:
+        conn.read_only = not ctx.healing
+        with conn.transaction():
+            ms = int(timeout * 1000)
+            conn.execute(f"SET LOCAL lock_timeout = {ms}")
+            conn.execute(f"SET LOCAL statement_timeout = {max(ms * 6, 60000)}")
+            if ctx.healing:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(desired.namespace),))
+            return _plan_and_apply(ctx, conn, desired, psycopg)
+    except psycopg.errors.LockNotAvailable:
+        raise PgProblem(f"waited {timeout:g} s for a lock on a table {_holders(url, desired.namespace, psycopg)}",
+                        "retry when the other session is done, or raise settings.lock_timeout") from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise PgProblem(f"permission denied: {_first_line(exc)} (nothing was changed)",
+                        "grant the role USAGE and CREATE on the schema (GRANT CREATE ON SCHEMA … TO …), "
+                        "or run with a role that owns the tables") from None
+    except psycopg.Error as exc:
+        raise PgProblem(f"the server refused the change, nothing was changed: {_first_line(exc)}",
+                        "fix what the server names in schema.json, then heal again") from None
+    finally:
+        conn.close()
+
+
+def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any) -> list[Finding]:
+    label, namespace = desired.path, desired.namespace
+    exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (namespace,)).fetchone()
+    created_schema = False
+    if not exists:
+        if not ctx.healing:
+            return [Finding("db.schema", label, Status.ERROR, f"schema {namespace} does not exist (heal would create "
+                            "it)", hint=f"run {command('heal.db')} to create it")]
+        conn.execute(f"CREATE SCHEMA {quote_ident(namespace)}")
+        created_schema = True
+    conn.execute(f"SET LOCAL search_path TO {quote_ident(namespace)}")
+    wanted, unknown = _with_server_types(conn, desired)
+    if unknown:
+        return [Finding("db.column", f"{label}:{table}.{column}", Status.ERROR,
+                        f"type {type_name} is not a type this server knows",
+                        hint="use a portable type (INTEGER, TEXT, REAL, BLOB, BOOLEAN, DATETIME, NUMERIC(p, s)…) "
+                             "or a native PostgreSQL one")
+                for table, column, type_name in unknown]
+    the_plan = _plan(conn, wanted, label)
+    if not ctx.healing or not the_plan.ops:
+        return report_plan(desired, label, the_plan, healed=False, render=_renderer(wanted))
+    render = _renderer(wanted)
+    _apply(conn, the_plan.ops, render, label, psycopg)
+    left = _plan(conn, wanted, label)
+    if left.ops:  # verified in the same transaction: what was applied must leave nothing to do
+        raise PgProblem("the database still differs after healing, so nothing was changed (rolled back): "
+                        + ", ".join(op_targets(label, op)[0] for op in left.ops),
+                        "report this with the schema.json entry: the declaration and the server disagree")
+    for op in the_plan.ops:
+        ctx.audit.record(op.check, label, "; ".join(render(op)), "healed")
+    findings = report_plan(desired, label, the_plan, healed=True, render=render)
+    if created_schema:
+        findings.insert(0, Finding("db.schema", label, Status.HEALED, f"created schema {namespace}",
+                                   action=f"CREATE SCHEMA {quote_ident(namespace)}"))
+    return findings
+
+
+def _apply(conn: Any, ops: list[Op], render: Callable[[Op], list[str]], label: str, psycopg: Any) -> None:
+    """Run every statement, BATCH to a round trip; a batch the server refuses is rolled back to its
+    savepoint and run again one statement at a time, to name the one refused."""
+    statements = [(op, statement) for op in ops for statement in render(op)]
+    for start in range(0, len(statements), BATCH):
+        chunk = statements[start:start + BATCH]
+        try:
+            with conn.transaction():
+                conn.execute(";\n".join(statement for _, statement in chunk))
+            continue
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+            raise
+        except psycopg.Error:
+            pass
+        for op, statement in chunk:
+            try:
+                conn.execute(statement)
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+                raise
+            except psycopg.Error as exc:
+                raise PgProblem(f"the server refused it, nothing was changed: {_first_line(exc)}",
+                                f"fix it in schema.json (the SQL: {statement[:200]}), then heal again",
+                                op.check, op_targets(label, op)[0]) from None
+
+
+def _renderer(wanted: Database) -> Callable[[Op], list[str]]:
+    """Render each operation once (applied, audited and reported from the same statements)."""
+    tables = {fold(t.name): t for t in wanted.tables}
+    done: dict[int, list[str]] = {}
+
+    def render(op: Op) -> list[str]:
+        if id(op) not in done:
+            done[id(op)] = ddl.render(op, tables)
+        return done[id(op)]
+
+    return render
+
+
+def _plan(conn: Any, wanted: Database, label: str) -> Plan:
+    actual = catalog.read(conn, wanted.namespace, label)
+    return plan(wanted, actual, gather_facts(conn, facts_needed(wanted, actual)), label, engine=CAPABILITIES)
+
+
+def _with_server_types(conn: Any, desired: Database) -> tuple[Database, list[tuple[str, str, str]]]:
+    """The declaration with each column type as the server writes it (int8 and INTEGER both `bigint`),
+    asked in one query; columns whose type the server does not know are returned apart."""
+    spellings = {pg_type(c.type) for t in desired.tables for c in t.columns}
+    bases = sorted({split(s)[0] + split(s)[2] for s in spellings})
+    known = dict(conn.execute(_CANONICAL, (bases,)).fetchall()) if bases else {}
+    unknown = []
+    tables = []
+    for table in desired.tables:
+        columns = []
+        for column in table.columns:
+            base, args, array = split(pg_type(column.type))
+            name = known.get(base + array)
+            if name is None:
+                unknown.append((table.name, column.name, column.type))
+                continue
+            if args:
+                name = name[:-2] + args + "[]" if name.endswith("[]") else name + args
+            default = column.default
+            if default is not None and default.sql:  # '{}'::jsonb is read back as '{}': compare alike
+                default = catalog.live_default(str(default.value))
+            columns.append(replace(column, type=name, default=default))
+        tables.append(replace(table, columns=tuple(columns)))
+    return replace(desired, tables=tuple(tables)), unknown
+
+
+def gather_facts(conn: Any, needed: Any) -> Facts:
+    """The planner's questions about rows, answered by the server."""
+    nonempty, clashes = row_facts(conn, needed)
+    seed_rows = {}
+    for table, key_cols, key, readable in needed.seeds:
+        where = " AND ".join(f"{quote_ident(c)}::text IS NOT DISTINCT FROM %s::text" for c in key_cols)
+        selected = ", ".join(map(quote_ident, readable)) or "1"
+        row = conn.execute(f"SELECT {selected} FROM {quote_ident(table)} WHERE {where}",
+                           tuple(None if v is None else str(v) for v in key)).fetchone()
+        if row is not None:
+            seed_rows[(fold(table), key)] = {fold(c): v for c, v in zip(readable, row, strict=False)}
+    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=frozenset(), seed_rows=seed_rows)
+
+
+def _holders(url: str, namespace: str, psycopg: Any) -> str:
+    """Who holds locks in the namespace, as the server reports it (best effort, on a second connection)."""
+    try:
+        with psycopg.connect(url, connect_timeout=2) as other:
+            rows = other.execute(
+                "SELECT DISTINCT a.pid, coalesce(a.application_name, ''), a.state FROM pg_locks l "
+                "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE n.nspname = %s AND l.granted "
+                "AND a.pid <> pg_backend_pid()", (namespace,)).fetchall()
+    except psycopg.Error:
+        return "(the server did not say who holds it)"
+    if not rows:
+        return "(its holder finished meanwhile)"
+    return "held by " + ", ".join(f"pid {pid}" + (f" ({app})" if app else "") + f", {state}"
+                                  for pid, app, state in rows)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def server_drift(project: Project, desired: Database) -> list[Difference]:
+    """The drift rows of one PostgreSQL database (read-only; a database it cannot reach is one row)."""
+    from selfheal.planning.differences import compare
+
+    url = connection_url(project, desired.url_env)
+    try:
+        import psycopg
+    except ImportError:
+        return [Difference(desired.path, "connection", "psycopg 3 installed", "not installed")]
+    if not url:
+        return [Difference(desired.path, "connection", f"{desired.url_env} set", "not set")]
+    try:
+        with psycopg.connect(url, connect_timeout=max(1, int(project.lock_timeout)),
+                             application_name="selfheal") as conn:
+            conn.read_only = True
+            wanted, _ = _with_server_types(conn, desired)
+            live = catalog.read(conn, desired.namespace, desired.path)
+    except psycopg.Error as exc:
+        return [Difference(desired.path, "connection", "a reachable PostgreSQL database", _first_line(exc))]
+    return compare(wanted, live, desired.path, by_text=False)

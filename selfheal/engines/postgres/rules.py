@@ -1,0 +1,31 @@
+"""What PostgreSQL accepts in a declaration at load time (the server checks the rest when it heals)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from selfheal.engines.postgres.types import pg_type_problem, unsupported_keys
+from selfheal.model import SqlDeclaration
+
+
+class PostgresRules:
+    """Type shapes and the keys a PostgreSQL entry cannot take."""
+
+    name = "postgres"
+
+    def type_problem(self, type_name: str) -> str:
+        """Why a type is not a portable or native type shape ("" when it is)."""
+        return pg_type_problem(type_name)
+
+    def unsupported_keys(self, body: dict[str, Any]) -> list[tuple[list[Any], str]]:
+        """Keys of the JSON format that mean something only to SQLite, each with why."""
+        return [(list(where), message) for where, message in unsupported_keys(body)]
+
+    def default_problem(self, expr: str, rendered: str) -> str:
+        """The server checks expressions when it creates them."""
+        return ""
+
+    def read_sql_files(self, root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
+        """Not yet: unsupported_keys refuses "sql" in a PostgreSQL entry before this could be asked."""
+        return SqlDeclaration(problems=[("sql", "SQL files are declared for SQLite databases only")])

@@ -1,0 +1,25 @@
+"""schema.snapshot of a PostgreSQL database: one namespace read as a model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from selfheal.engines.postgres import catalog
+from selfheal.errors import SnapshotError
+from selfheal.model import Database
+
+
+def read_live(url: str, env_key: str, namespace: str = "public") -> Database:
+    """The namespace as a model whose URL is named by its environment key (the URL is never written)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise SnapshotError("the PostgreSQL driver (psycopg 3) is not installed: "
+                            "pip install 'selfheal[postgres]'") from None
+    try:
+        with psycopg.connect(url, connect_timeout=10, application_name="selfheal") as conn:
+            conn.read_only = True
+            live = catalog.read(conn, namespace, env_key)
+    except psycopg.Error as exc:
+        raise SnapshotError(f"{env_key}: {(str(exc).strip().splitlines() or ['cannot connect'])[0]}") from None
+    return replace(live, url_env=env_key, namespace=namespace, engine="postgres")
