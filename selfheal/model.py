@@ -203,7 +203,7 @@ class Project:
     backups_keep: int = 5
     lock_timeout: float = 10.0
     max_file_bytes: int = 1024 * 1024  # .env, its template and requirements files: larger is refused unread
-    # database entry -> digest of its declaration and the settings around it (schemafile.declaration_digests):
+    # database entry -> digest of its declaration and the settings around it (declare.document.declaration_digests):
     # keys remembered results, so an edit forgets only the results of the entries it touched
     declarations: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     checks: tuple[str, ...] = ()  # project check sources: .py files relative to root, or module names
