@@ -12,14 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .helpers import ROOT, invoke, write_schema
-from .pgserver import binaries, cluster, fresh_database
+from .pgserver import binaries, fresh_database
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install -r requirements-dev.txt)")
 pytestmark = pytest.mark.skipif(binaries() is None, reason="no PostgreSQL server binaries (initdb) on this machine")
@@ -41,18 +40,6 @@ SHOP = {
     "currencies": {"columns": {"code": {"type": "TEXT", "primary_key": True}, "name": "TEXT"},
                    "rows": [{"code": "EUR", "name": "Euro"}, {"code": "USD", "name": "US Dollar"}]},
 }
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    with cluster() as url:
-        yield url
-
-
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    with fresh_database(pg_server) as url:
-        yield url
 
 
 def project(folder: Path, tables: dict[str, Any], url: str, **entry: Any) -> dict[str, str]:

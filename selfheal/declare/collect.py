@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from selfheal.declare.document import PathPart, location
+from selfheal.engines import DeclarationRules
 from selfheal.model import fold
 
 
@@ -19,6 +20,26 @@ class Collector:
         self.root = path.parent
         self.problems: list[tuple[str, str]] = []
         self.max_file_bytes = 1024 * 1024
+        self.rules: DeclarationRules
+        self._rules: dict[str, DeclarationRules] = {}
+
+    def use_engine(self, name: str) -> None:
+        """Load what follows by the rules of this engine (asked of the registry once per load)."""
+        if name not in self._rules:
+            from selfheal import engines
+
+            self._rules[name] = engines.get(name).rules()
+        self.rules = self._rules[name]
+
+    def expression(self, text: Any, parts: list[PathPart], statement: bool = False,
+                   what: str = "SQL expression") -> bool:
+        """True when a declared SQL expression stays one expression as its engine reads it; else a problem."""
+        from selfheal.planning.sql import expression_problem
+
+        problem = expression_problem(str(text), self.rules.name, statement)
+        if problem:
+            self.problem(parts, f"{json.dumps(str(text)[:80])} is not one {what}: it {problem}")
+        return not problem
 
     def problem(self, parts: list[PathPart], message: str) -> None:
         self.problems.append((location(parts), message))

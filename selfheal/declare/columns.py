@@ -7,7 +7,6 @@ from typing import Any, Optional, Union
 
 from selfheal.declare.collect import Collector
 from selfheal.declare.document import PathPart
-from selfheal.engines import DeclarationRules
 from selfheal.model import Column, Default
 
 _PLAIN_COLUMN_KEYS = frozenset({"type", "not_null", "default", "primary_key"})
@@ -18,20 +17,10 @@ class ColumnsBuilder(Collector):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        self.rules: DeclarationRules
         self._types: dict[tuple[str, str], str] = {}  # (engine, spelling) -> normalised, checked once per load
         self._valid_defaults: set[str] = set()
         self._columns: dict[tuple[Any, ...], Column] = {}
         self.server = False  # loading a server entry: its expressions are the server's to check
-        self._rules: dict[str, DeclarationRules] = {}
-
-    def use_engine(self, name: str) -> None:
-        """Load what follows by the rules of this engine (asked of the registry once per load)."""
-        if name not in self._rules:
-            from selfheal import engines
-
-            self._rules[name] = engines.get(name).rules()
-        self.rules = self._rules[name]
 
     def column(self, name: str, spec: Union[str, dict[str, Any]], table_parts: list[PathPart]) -> Column:
         """One column of the table `table_parts` locates."""
@@ -51,7 +40,9 @@ class ColumnsBuilder(Collector):
             raw = spec["default"]
             if isinstance(raw, dict):
                 default = Default(raw["sql"].strip(), sql=True)
-                self.check_sql_default(default, table_parts + ["columns", name, "default", "sql"])
+                if self.expression(default.value, table_parts + ["columns", name, "default", "sql"],
+                                   what="constant SQL expression"):
+                    self.check_sql_default(default, table_parts + ["columns", name, "default", "sql"])
             else:
                 default = Default(raw)
         references, actions = None, []
@@ -72,6 +63,11 @@ class ColumnsBuilder(Collector):
             key = (name, type_name, not_null, default is None, default is not None and default.sql, type(value), value)
             return self.shared(key, name, type_name, not_null, default)
         generated = spec.get("generated", {})
+        where = table_parts + ["columns", name]
+        if "check" in spec:
+            self.expression(spec["check"], where + ["check"])
+        if generated:
+            self.expression(generated["sql"], where + ["generated", "sql"])
         return Column(name=name, type=type_name, not_null=bool(spec.get("not_null", False)),
                       default=default, references=references, unique=bool(spec.get("unique", False)),
                       check=spec.get("check", "").strip(), collate=spec.get("collate", ""),

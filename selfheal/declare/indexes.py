@@ -39,12 +39,15 @@ class IndexesBuilder(Collector):
                 terms.append(quote_ident(names[-1] or "") + extra)
             else:
                 names.append(None)
+                self.expression(sql_term, parts + ["columns", j, "sql"])
                 terms.append(str(sql_term).strip() + extra)
         plain = [n for n in names if n is not None]
         if len({fold(c) for c in plain}) != len(plain):
             self.problem(parts + ["columns"], "a column is listed twice")
         if spec.get("name"):
             self.reserved(spec["name"], parts + ["name"], "index")
+        if spec.get("where"):
+            self.expression(spec["where"], parts + ["where"])
         if spec.get("where") and not spec.get("name"):
             self.problem(parts, "a partial index (\"where\") needs a \"name\"")
         elif fancy and not spec.get("name"):

@@ -126,5 +126,7 @@ class ProjectBuilder(TablesBuilder, ObjectsBuilder):
             tables = self.tables(body.get("tables", {}), parts + ["tables"])
         finally:
             self.server = False
+        for name, select in body.get("views", {}).items():
+            self.expression(select, parts + ["views", name], statement=True, what="SELECT statement")
         return Database(path=label, tables=tables, views=tuple(body.get("views", {}).items()),
                         url_env=match.group(1), namespace=body.get("schema", "public"), engine=self.rules.name)

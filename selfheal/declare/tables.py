@@ -86,6 +86,8 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
                              "(\"primary_key\": true)")
             if col.generated and col.default is not None:
                 self.problem(where, "a generated column cannot have a default")
+        for i, check in enumerate(body.get("checks", ())):
+            self.expression(check, parts + ["checks", i])
         rows = self.seed_rows(body.get("rows", []), declared, primary_key, columns, parts)
         strict = bool(body.get("strict", False))
         if strict:

@@ -46,9 +46,15 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname = %s AND t.relkind IN ('r', 'p')
 ORDER BY t.oid, i.oid
 """
-# a view selfheal made carries its declared SELECT as its comment, so it compares by what was declared
+# a view selfheal made carries its declared SELECT as its comment, so it compares by what was declared;
+# anyone who may comment on the view can write that comment, so a snapshot takes the server's own text
 _VIEWS = """
 SELECT c.relname, coalesce(obj_description(c.oid, 'pg_class'), pg_get_viewdef(c.oid))
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relkind = 'v' ORDER BY c.oid
+"""
+_SERVER_VIEWS = """
+SELECT c.relname, pg_get_viewdef(c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %s AND c.relkind = 'v' ORDER BY c.oid
 """
@@ -74,8 +80,9 @@ def _actions(on_delete: str, on_update: str) -> str:
                     if code and code != "a")
 
 
-def read(conn: Any, namespace: str, label: str) -> Database:
-    """Every table of a namespace: columns, keys, unique constraints, foreign keys, indexes, views."""
+def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Database:
+    """Every table of a namespace: columns, keys, unique constraints, foreign keys, indexes, views (each
+    view as declared when selfheal made it, or with server_text as the server itself writes it)."""
     columns: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for table, *row in conn.execute(_COLUMNS, (namespace,)):
         columns[table].append(tuple(row))
@@ -118,6 +125,6 @@ def read(conn: Any, namespace: str, label: str) -> Database:
                             indexes=tuple(indexes.get(name, ())), foreign_keys=tuple(composite.get(name, ())),
                             checks=tuple(checks.get(name, ()))))
     views = tuple((name, f"CREATE VIEW {quote_ident(name)} AS {text}")
-                  for name, text in conn.execute(_VIEWS, (namespace,)))
+                  for name, text in conn.execute(_SERVER_VIEWS if server_text else _VIEWS, (namespace,)))
     names = frozenset(fold(n) for (n,) in conn.execute(_NAMES, (namespace, namespace)))
     return Database(path=label, tables=tuple(tables), views=views, object_names=names, namespace=namespace)

@@ -9,13 +9,13 @@ committed and finds nothing to do. A check run (`--check`, `--dry-run`) is a REA
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Optional
+from typing import Any
 
 from selfheal.context import RunContext
 from selfheal.engines.postgres import catalog, ddl
+from selfheal.engines.postgres.connect import PgProblem, connect, connection_url, first_line
 from selfheal.engines.postgres.types import pg_type, split
 from selfheal.findings import Finding, Status, command
 from selfheal.model import Database, Project, fold
@@ -29,30 +29,6 @@ from selfheal.planning.sql import quote_ident
 BATCH = 200  # statements sent in one round trip
 CAPABILITIES = Capabilities(alter_adds_any_column=True, live_sql=False, bulk_add_columns=False)
 _CANONICAL = "SELECT t, format_type(to_regtype(t), NULL) FROM unnest(%s::text[]) AS t"
-
-
-class PgProblem(Exception):
-    """A failure with a message a user can act on, and a hint."""
-
-    def __init__(self, message: str, hint: str, check: str = "db.connect", target: str = ""):
-        super().__init__(message)
-        self.hint, self.check, self.target = hint, check, target
-
-
-def connection_url(project: Project, key: str) -> Optional[str]:
-    """The URL from the environment, else from the project's .env (never printed)."""
-    if os.environ.get(key):
-        return os.environ[key]
-    env = project.env
-    path = project.root / (env.file if env else ".env")
-    if path.is_file():
-        from selfheal.environment.envfile import parse
-
-        try:
-            return parse(path, project.max_file_bytes).values().get(key) or None
-        except (OSError, ValueError):
-            return None
-    return None
 
 
 def lock_key(namespace: str) -> int:
@@ -80,17 +56,15 @@ def check_database(ctx: RunContext, desired: Database) -> list[Finding]:
 
 def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Finding]:
     timeout = ctx.project.lock_timeout
-    try:
-        conn = psycopg.connect(url, connect_timeout=max(1, int(timeout)), application_name="selfheal")
-    except psycopg.Error as exc:
-        raise PgProblem(f"cannot connect: {_first_line(exc)}",
-                        f"check {desired.url_env} and that the server accepts connections") from None
+    conn = connect(url, desired.url_env, timeout, psycopg)
     try:
         conn.read_only = not ctx.healing
         with conn.transaction():
             ms = int(timeout * 1000)
             conn.execute(f"SET LOCAL lock_timeout = {ms}")
             conn.execute(f"SET LOCAL statement_timeout = {max(ms * 6, 60000)}")
+            # literals are rendered as the SQL standard writes them: a backslash is a backslash
+            conn.execute("SET LOCAL standard_conforming_strings = on")
             if ctx.healing:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(desired.namespace),))
             return _plan_and_apply(ctx, conn, desired, psycopg)
@@ -98,11 +72,11 @@ def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Fin
         raise PgProblem(f"waited {timeout:g} s for a lock on a table {_holders(url, desired.namespace, psycopg)}",
                         "retry when the other session is done, or raise settings.lock_timeout") from None
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise PgProblem(f"permission denied: {_first_line(exc)} (nothing was changed)",
+        raise PgProblem(f"permission denied: {first_line(exc, url)} (nothing was changed)",
                         "grant the role USAGE and CREATE on the schema (GRANT CREATE ON SCHEMA … TO …), "
                         "or run with a role that owns the tables") from None
     except psycopg.Error as exc:
-        raise PgProblem(f"the server refused the change, nothing was changed: {_first_line(exc)}",
+        raise PgProblem(f"the server refused the change, nothing was changed: {first_line(exc, url)}",
                         "fix what the server names in schema.json, then heal again") from None
     finally:
         conn.close()
@@ -146,14 +120,16 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
 
 
 def _apply(conn: Any, ops: list[Op], render: Callable[[Op], list[str]], label: str, psycopg: Any) -> None:
-    """Run every statement, BATCH to a round trip; a batch the server refuses is rolled back to its
-    savepoint and run again one statement at a time, to name the one refused."""
+    """Run every statement, BATCH to a round trip, each as its own message of the extended protocol (a
+    pipeline): the server refuses a statement that holds two. A batch the server refuses is rolled back
+    to its savepoint and run again one statement at a time, to name the one refused."""
     statements = [(op, statement) for op in ops for statement in render(op)]
     for start in range(0, len(statements), BATCH):
         chunk = statements[start:start + BATCH]
         try:
-            with conn.transaction():
-                conn.execute(";\n".join(statement for _, statement in chunk))
+            with conn.transaction(), conn.pipeline():
+                for _, statement in chunk:
+                    conn.execute(statement)
             continue
         except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
             raise
@@ -161,13 +137,19 @@ def _apply(conn: Any, ops: list[Op], render: Callable[[Op], list[str]], label: s
             pass
         for op, statement in chunk:
             try:
-                conn.execute(statement)
+                run_one(conn, statement)
             except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
                 raise
             except psycopg.Error as exc:
-                raise PgProblem(f"the server refused it, nothing was changed: {_first_line(exc)}",
+                raise PgProblem(f"the server refused it, nothing was changed: {first_line(exc)}",
                                 f"fix it in schema.json (the SQL: {statement[:200]}), then heal again",
                                 op.check, op_targets(label, op)[0]) from None
+
+
+def run_one(conn: Any, statement: str) -> None:
+    """One statement through the extended protocol, which never runs a second statement hidden in it."""
+    with conn.pipeline():
+        conn.execute(statement)
 
 
 def _renderer(wanted: Database) -> Callable[[Op], list[str]]:
@@ -245,10 +227,6 @@ def _holders(url: str, namespace: str, psycopg: Any) -> str:
                                   for pid, app, state in rows)
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 def server_drift(project: Project, desired: Database) -> list[Difference]:
     """The drift rows of one PostgreSQL database (read-only; a database it cannot reach is one row)."""
     from selfheal.planning.differences import compare
@@ -261,11 +239,12 @@ def server_drift(project: Project, desired: Database) -> list[Difference]:
     if not url:
         return [Difference(desired.path, "connection", f"{desired.url_env} set", "not set")]
     try:
-        with psycopg.connect(url, connect_timeout=max(1, int(project.lock_timeout)),
-                             application_name="selfheal") as conn:
+        with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn:
             conn.read_only = True
             wanted, _ = _with_server_types(conn, desired)
             live = catalog.read(conn, desired.namespace, desired.path)
+    except PgProblem as exc:
+        return [Difference(desired.path, "connection", "a reachable PostgreSQL database", str(exc))]
     except psycopg.Error as exc:
-        return [Difference(desired.path, "connection", "a reachable PostgreSQL database", _first_line(exc))]
+        return [Difference(desired.path, "connection", "a reachable PostgreSQL database", first_line(exc, url))]
     return compare(wanted, live, desired.path, by_text=False)

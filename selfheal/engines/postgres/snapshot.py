@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from selfheal.engines.postgres import catalog
+from selfheal.engines.postgres.connect import PgProblem, connect, first_line
 from selfheal.errors import SnapshotError
 from selfheal.model import Database
 
@@ -17,9 +18,11 @@ def read_live(url: str, env_key: str, namespace: str = "public") -> Database:
         raise SnapshotError("the PostgreSQL driver (psycopg 3) is not installed: "
                             "pip install 'selfheal[postgres]'") from None
     try:
-        with psycopg.connect(url, connect_timeout=10, application_name="selfheal") as conn:
+        with connect(url, env_key, 10, psycopg) as conn:
             conn.read_only = True
-            live = catalog.read(conn, namespace, env_key)
+            live = catalog.read(conn, namespace, env_key, server_text=True)
+    except PgProblem as exc:
+        raise SnapshotError(f"{env_key}: {exc}") from None
     except psycopg.Error as exc:
-        raise SnapshotError(f"{env_key}: {(str(exc).strip().splitlines() or ['cannot connect'])[0]}") from None
+        raise SnapshotError(f"{env_key}: {first_line(exc, url)}") from None
     return replace(live, url_env=env_key, namespace=namespace, engine="postgres")
