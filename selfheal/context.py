@@ -30,6 +30,7 @@ class RunContext:
     remember: bool = True  # save the cache of clean results (never in fleet workers)
     lock_held: bool = False  # the project lock is held by a parent process
     jobs: int = 1
+    trusted_state: bool = True  # .selfheal/ holds only what selfheal wrote (see safefile.untrusted_folder)
     _stack: ExitStack = field(default_factory=ExitStack)
     _locked: bool = False
     _lock_error: Optional[Exception] = None  # the run's one wait for the lock ended in this
@@ -52,7 +53,8 @@ class RunContext:
     def cache(self) -> StateCache:
         """Remembered results of clean checks (saved only by runs that may write)."""
         if self._cache is None:
-            self._cache = StateCache(self.project.state_dir, writable=self.healing and self.remember)
+            self._cache = StateCache(self.project.state_dir, writable=self.healing and self.remember,
+                                     trusted=self.trusted_state)
         return self._cache
 
     def lock(self) -> None:

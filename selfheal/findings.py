@@ -94,7 +94,7 @@ def overall_status(code: int) -> str:
 
 
 BUILT_IN_PARTS = ("python", "env", "fs", "db", "deps")
-ALWAYS_SHOWN = ("schema", "internal", "audit")
+ALWAYS_SHOWN = ("schema", "internal", "audit", "state")
 
 
 def part_of(check_id: str) -> str:

@@ -11,7 +11,17 @@ from typing import Any, Optional
 from selfheal.context import Mode, RunContext
 from selfheal.declare.document import SchemaError
 from selfheal.engines import engine_for
-from selfheal.findings import ALWAYS_SHOWN, Finding, Status, exit_code, matches, overall_status, silence, summarize
+from selfheal.findings import (
+    ALWAYS_SHOWN,
+    Finding,
+    Status,
+    command,
+    exit_code,
+    matches,
+    overall_status,
+    silence,
+    summarize,
+)
 from selfheal.model import Project
 
 ALL_PARTS = ("python", "env", "fs", "db", "deps", "checks")
@@ -44,18 +54,42 @@ class Report:
         return doc
 
 
-def load_project(schema_path: Path, remember: bool = True) -> tuple[Optional[Project], list[Finding]]:
+def load_project(schema_path: Path, remember: bool = True, trusted: bool = True
+                 ) -> tuple[Optional[Project], list[Finding]]:
     """Load schema.json; on failure, one error finding per problem."""
     from selfheal.declare import cache
 
     try:
-        return cache.load(schema_path, remember), []
+        return cache.load(schema_path, remember, trusted), []
     except SchemaError as exc:
         return None, [
             Finding("schema", f"{exc.path.name}:{where}", Status.ERROR, message,
                     hint=f"fix {exc.path} (reference: README, section schema.json)")
             for where, message in exc.problems
         ]
+
+
+def state_folder_finding(state_dir: Path, mode: Mode) -> Optional[Finding]:
+    """None when .selfheal/ holds only what selfheal wrote; else a finding, and nothing in it is believed.
+
+    A folder of this user's that others may write to (left by an older version, or a shared umask) is
+    tightened to 0700 when healing; a link or another user's folder is never used."""
+    from selfheal.safety.safefile import ensure_private_dir, project_owner, untrusted_folder
+
+    problem, mendable = untrusted_folder(state_dir, project_owner(state_dir.parent))
+    if not problem:
+        return None
+    target = state_dir.name
+    if mode is Mode.HEAL and mendable:
+        try:
+            ensure_private_dir(state_dir)
+            return Finding("state", target, Status.HEALED, f"{problem}: now 0700; what it held was not trusted, "
+                           "so every check ran in full", action=f"chmod 0700 {target}")
+        except OSError:
+            pass
+    return Finding("state", target, Status.WARNING, f"{problem}: what it holds is not trusted (every check ran in "
+                   "full, nothing in it was read)",
+                   hint=f"remove {target} if it is not yours; {command('heal')} makes a folder of yours private")
 
 
 def selected(parts: Iterable[str], only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -73,11 +107,13 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
         install: bool = False, node: bool = False, jobs: Optional[int] = None, only: tuple[str, ...] = (),
         skip: tuple[str, ...] = ()) -> Report:
     """Run the selected checks of the project described by schema_path."""
-    project, problems = load_project(schema_path, remember=mode is Mode.HEAL)
+    state = state_folder_finding(Path(schema_path).absolute().parent / ".selfheal", mode)
+    trusted = state is None or state.status is Status.HEALED
+    project, problems = load_project(schema_path, remember=mode is Mode.HEAL and trusted, trusted=state is None)
     if project is None:
-        return Report(problems)
-    ctx = RunContext(project, mode, backup=backup, jobs=jobs or os.cpu_count() or 1)
-    findings: list[Finding] = []
+        return Report(problems + ([state] if state else []))
+    ctx = RunContext(project, mode, backup=backup, jobs=jobs or os.cpu_count() or 1, trusted_state=state is None)
+    findings: list[Finding] = [state] if state else []
     try:
         for part in selected(parts, only, skip):
             findings.extend(_CHECKS[part](ctx, install=install, node=node))

@@ -28,10 +28,13 @@ def _digest(data: bytes) -> str:
 
 
 def _remembered(marker: Path) -> tuple[str, dict[str, str]]:
-    """The file digest and entry digests the marker holds (nothing, for a missing or damaged one)."""
+    """The file digest and entry digests the marker holds (nothing, for a missing, damaged or untrusted one)."""
+    from selfheal.safety.safefile import project_owner, read_private
+
+    data = read_private(marker, 64 * 1024 * 1024, project_owner(marker.parent.parent))
     try:
-        found: Any = json.loads(marker.read_bytes())
-    except (OSError, ValueError):
+        found: Any = json.loads(data) if data is not None else None
+    except ValueError:
         return "", {}
     if not isinstance(found, dict):
         return "", {}
@@ -42,10 +45,11 @@ def _remembered(marker: Path) -> tuple[str, dict[str, str]]:
     return (file_digest if isinstance(file_digest, str) else ""), entries
 
 
-def load(schema_path: Path, remember: bool = True) -> Project:
+def load(schema_path: Path, remember: bool = True, trusted: bool = True) -> Project:
     """Load schema.json; the structural pass runs only for content not validated before.
 
-    With remember=False (read-only runs) the cache is read but never written."""
+    With remember=False (read-only runs) the cache is read but never written; with trusted=False (a
+    state folder others could write to) it is not read at all."""
     schema_path = Path(schema_path).absolute()
     marker = schema_path.parent / ".selfheal" / _CACHE_NAME
     data: Optional[bytes]
@@ -54,7 +58,7 @@ def load(schema_path: Path, remember: bool = True) -> Project:
     except OSError:
         data = None  # unreadable: the full load below reports why
     digest = _digest(data) if data is not None else ""
-    known_file, entries = _remembered(marker)
+    known_file, entries = _remembered(marker) if trusted else ("", {})
     known = bool(digest) and known_file == digest
     if known:
         return replace(load_uncached(schema_path, structure_checked=True, data=data), declarations=entries)

@@ -34,7 +34,7 @@ class Collector:
     def expression(self, text: Any, parts: list[PathPart], statement: bool = False,
                    what: str = "SQL expression") -> bool:
         """True when a declared SQL expression stays one expression as its engine reads it; else a problem."""
-        from selfheal.planning.sql import expression_problem
+        from selfheal.planning.expressions import expression_problem
 
         problem = expression_problem(str(text), self.rules.name, statement)
         if problem:

@@ -12,6 +12,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -99,9 +100,56 @@ def new_file_beside(path: Path, mode: int) -> Path:
 
 
 def open_private_append(path: Path) -> int:
-    """An append-only descriptor on a 0600 file; a link in its place is refused (O_NOFOLLOW)."""
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    return os.open(path, flags, PRIVATE_FILE)
+    """An append-only descriptor on a regular 0600 file; a link (O_NOFOLLOW), a FIFO or a device in its
+    place is refused at once (O_NONBLOCK: opening a FIFO never waits for a reader)."""
+    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NONBLOCK", 0))
+    fd = os.open(path, flags, PRIVATE_FILE)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnsafePath(f"{path.name} is not a regular file (a FIFO or device); not written")
+    return fd
+
+
+def untrusted_folder(path: Path, owner: int) -> tuple[str, bool]:
+    """Why selfheal's own folder cannot be trusted to hold only what selfheal wrote ("" when it can, or is
+    absent): a link, not a folder, another user's, or writable by others (a planted file could be there);
+    and whether making it 0700 mends that (a folder of this user's that others may write to)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "", False
+    except OSError as exc:
+        return f"{path.name} cannot be read ({exc.strerror or exc})", False
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path.name} is a symbolic link", False
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{path.name} is not a folder", False
+    if os.name == "posix":
+        if st.st_uid not in (os.geteuid(), owner):
+            return f"{path.name} belongs to another user (uid {st.st_uid})", False
+        if st.st_mode & 0o022:
+            return f"{path.name} is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})", True
+    return "", False
+
+
+def read_private(path: Path, limit: int, owner: int) -> Optional[bytes]:
+    """The bytes of one of selfheal's state files, or None unless it is a regular file (not a link, FIFO
+    or device: never waited on), owned by this user or the project's owner, writable by no one else,
+    and at most `limit` bytes."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        if os.name == "posix" and (st.st_uid not in (os.geteuid(), owner) or st.st_mode & 0o022):
+            return None
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
 
 
 def project_owner(root: Path) -> int:

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from selfheal.findings import Finding, Status
-from selfheal.safety.safefile import ensure_private_dir, write_private
+from selfheal.safety.safefile import ensure_private_dir, project_owner, read_private, write_private
 from selfheal.version import __version__
 
 CACHE_NAME = "state.json"
+MAX_STATE_BYTES = 256 * 1024 * 1024  # a fleet of 100,000 files remembers ~100 MiB
 
 
 def _to_doc(finding: Finding) -> dict[str, Any]:
@@ -34,14 +35,17 @@ def _from_doc(doc: dict[str, Any]) -> Finding:
 class StateCache:
     """A small JSON file in .selfheal/: section -> {"key": ..., "findings": [...]}."""
 
-    def __init__(self, state_dir: Path, writable: bool):
+    def __init__(self, state_dir: Path, writable: bool, trusted: bool = True):
         self.path = state_dir / CACHE_NAME
         self.writable = writable
         self.changed = False
         self.entries: dict[str, Any] = {}
+        if not trusted:
+            return  # a folder others could write to: nothing in it is believed, everything is checked in full
+        data = read_private(self.path, MAX_STATE_BYTES, project_owner(state_dir.parent))
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = json.loads(data) if data is not None else None
+        except ValueError:
             return  # no cache, or an unreadable one: everything is checked in full
         if isinstance(doc, dict) and doc.get("version") == __version__ and isinstance(doc.get("entries"), dict):
             self.entries = doc["entries"]

@@ -67,7 +67,11 @@ def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Fin
             conn.execute("SET LOCAL standard_conforming_strings = on")
             if ctx.healing:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(desired.namespace),))
-            return _plan_and_apply(ctx, conn, desired, psycopg)
+            findings = _plan_and_apply(ctx, conn, desired, psycopg)
+        for finding in findings:  # the audit trail is written once the transaction has committed
+            if finding.status is Status.HEALED:
+                ctx.audit.record(finding.check, finding.target, finding.action, "healed")
+        return findings
     except psycopg.errors.LockNotAvailable:
         raise PgProblem(f"waited {timeout:g} s for a lock on a table {_holders(url, desired.namespace, psycopg)}",
                         "retry when the other session is done, or raise settings.lock_timeout") from None
@@ -110,8 +114,6 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
         raise PgProblem("the database still differs after healing, so nothing was changed (rolled back): "
                         + ", ".join(op_targets(label, op)[0] for op in left.ops),
                         "report this with the schema.json entry: the declaration and the server disagree")
-    for op in the_plan.ops:
-        ctx.audit.record(op.check, label, "; ".join(render(op)), "healed")
     findings = report_plan(desired, label, the_plan, healed=True, render=render)
     if created_schema:
         findings.insert(0, Finding("db.schema", label, Status.HEALED, f"created schema {namespace}",

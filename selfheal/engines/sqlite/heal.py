@@ -223,7 +223,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         if not the_plan.ops:
             conn.execute("ROLLBACK")
             return report_plan(desired, label, the_plan, healed=False)
-        backup_note = ""
+        backup_note, backup_record = "", ""
         if ctx.backup and actual.tables:
             try:
                 saved = write_backup(path, ctx.project.state_dir, label, ctx.project.backups_keep, timeout)
@@ -232,8 +232,7 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
                 return [Finding("db.file", label, Status.ERROR, f"no change made: the backup failed ({exc})",
                                 hint="free disk space or fix permissions of .selfheal/backups, or heal with "
                                      "--no-backup")]
-            ctx.audit.record("db.backup", label, f"backup to {saved.relative_to(ctx.project.root).as_posix()}",
-                             "written")
+            backup_record = f"backup to {saved.relative_to(ctx.project.root).as_posix()}"
         elif actual.tables:
             backup_note = " (no backup: --no-backup)"
         apply_plan(conn, desired, label, the_plan.ops, facts)
@@ -244,6 +243,8 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
         return [_heal_failed(label, exc, timeout)]
     finally:
         conn.close()
+    if backup_record:  # the audit trail is written once the database is no longer locked
+        ctx.audit.record("db.backup", label, backup_record, "written")
     for op in the_plan.ops:
         _audit_op(ctx, label, op)
     findings = report_plan(desired, label, the_plan, healed=True)
