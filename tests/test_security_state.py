@@ -10,6 +10,7 @@ import pytest
 from selfheal.version import __version__
 
 from .helpers import invoke, rows, write_schema
+from .test_security import as_nobody, needs_root, shared_tmp  # noqa: F401 (a fixture)
 
 posix = pytest.mark.skipif(os.name != "posix", reason="POSIX modes, FIFOs and links")
 TWO_COLUMNS = {"databases": {"app.db": {"tables": {"t": {"columns": {"a": "TEXT", "b": "TEXT"}}}}}}
@@ -132,3 +133,62 @@ def test_the_audit_is_written_after_the_transaction(tmp_path, monkeypatch):
     monkeypatch.setattr(audit.Audit, "record", record)
     run(tmp_path / "schema.json", Mode.HEAL, ("db",))
     assert writable and all(writable), writable
+
+
+# ---------------------------------------------------------------- planted links out of the project
+
+def _shared_project(tmp_root: Path) -> Path:
+    """A project whose data/ folder any user may write to (the PoC's setting)."""
+    project = tmp_root / "project"
+    (project / "data").mkdir(parents=True)
+    os.chmod(tmp_root, 0o755)
+    os.chmod(project, 0o755)
+    os.chmod(project / "data", 0o777)
+    return project
+
+
+@needs_root
+def test_a_database_link_planted_by_another_user_is_never_written_through(shared_tmp):
+    project = _shared_project(shared_tmp)
+    elsewhere = shared_tmp / "elsewhere"
+    elsewhere.mkdir()
+    sqlite3.connect(elsewhere / "other.db").close()
+    write_schema(project, {"databases": {"data/app.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}},
+                                         "data/tenants/*.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
+    (project / "data" / "tenants").mkdir()
+    os.chmod(project / "data" / "tenants", 0o777)
+    as_nobody("ln", "-s", str(elsewhere / "other.db"), str(project / "data" / "app.db"))
+    as_nobody("ln", "-s", str(elsewhere / "other.db"), str(project / "data" / "tenants" / "x.db"))
+    p = invoke(project, "heal.db", "--json")
+    found = {(f["check"], f["target"]): f for f in json.loads(p.stdout)["checks"]}
+    assert p.returncode == 1
+    assert "symbolic link owned by another user" in found[("db.file", "data/app.db")]["message"]
+    assert "symbolic link owned by another user" in found[("db.file", "data/tenants/x.db")]["message"]
+    assert rows(elsewhere / "other.db", "SELECT name FROM sqlite_master") == []
+
+
+@needs_root
+def test_sql_files_and_check_modules_behind_a_planted_link_are_not_read(shared_tmp):
+    project = _shared_project(shared_tmp)
+    secret = shared_tmp / "secret.txt"
+    secret.write_text("SECRET_TOKEN=abc123\n")
+    (shared_tmp / "evil.py").write_text("import pathlib\npathlib.Path(__file__).with_name('ran').touch()\n")
+    as_nobody("ln", "-s", str(secret), str(project / "data" / "schema.sql"))
+    as_nobody("ln", "-s", str(shared_tmp / "evil.py"), str(project / "data" / "checks.py"))
+    write_schema(project, {"databases": {"app.db": {"sql": "data/schema.sql"}}})
+    p = invoke(project, "validate", "--check")
+    assert p.returncode == 1 and "owned by another user" in p.stdout and "abc123" not in p.stdout, p.stdout
+    write_schema(project, {"checks": ["data/checks.py"]})
+    p = invoke(project, "validate")
+    assert "owned by another user" in p.stdout and not (shared_tmp / "ran").exists(), p.stdout
+
+
+def test_the_owners_own_links_still_work(tmp_path):
+    disk = tmp_path / "other-disk"
+    disk.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "data").symlink_to(disk)
+    write_schema(project, {"databases": {"data/app.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
+    assert invoke(project, "heal.db").returncode == 0
+    assert rows(disk / "app.db", "SELECT name FROM sqlite_master") == [("t",)]

@@ -98,6 +98,11 @@ def load_declared(root: Path, sources: tuple[str, ...], modules: set[str]) -> li
 def _import(root: Path, source: str) -> str:
     """Import a check source; return its module's name."""
     if source.endswith(".py"):
+        from selfheal.safety.safefile import planted_link
+
+        problem = planted_link(root, source)
+        if problem:
+            raise CheckLoadError(f"{problem}; not run")
         path = (root / source).resolve()
         name = "selfheal_checks_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
         if name in sys.modules:

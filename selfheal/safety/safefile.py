@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Optional
 
 PRIVATE_DIR = 0o700
@@ -186,6 +186,20 @@ def link_problem(path: Path, owner: int) -> str:
         return f"{path} links to {target}, whose folder cannot be read; not written through"
     if folder.st_mode & stat.S_IWOTH and not folder.st_mode & stat.S_ISVTX:
         return f"{path} links into {target.parent}, which any user may write; not written through"
+    return ""
+
+
+def planted_link(root: Path, rel: str) -> str:
+    """Why a path the project declares must not be followed ("" when it may): a link on the way there that
+    another user owns, that leads to another user's file, or into a folder anyone may write (link_problem).
+    The project owner's own links (a data folder on another disk) are followed."""
+    owner = project_owner(root)
+    current = root
+    for part in PurePosixPath(rel.replace("\\", "/")).parts:
+        current = current / part
+        problem = link_problem(current, owner)
+        if problem:
+            return problem
     return ""
 
 

@@ -39,9 +39,16 @@ class SqliteEngine:
 
     def check(self, ctx: RunContext, desired: Database) -> list[Finding]:
         """One file (its remembered clean result when unchanged), or every file a glob matches."""
-        from selfheal.engines.sqlite.files import cached_check, database_files
+        from selfheal.engines.sqlite.files import confined_files
 
-        files = database_files(ctx.project.root, desired)
+        files, refused = confined_files(ctx.project.root, desired)
+        if refused and not files:  # the declared file, or every file of a glob, is behind a planted link
+            return refused
+        return refused + self._check_files(ctx, desired, files)
+
+    def _check_files(self, ctx: RunContext, desired: Database, files: list[tuple[Path, str]]) -> list[Finding]:
+        from selfheal.engines.sqlite.files import cached_check
+
         if not desired.is_glob:
             [(path, label)] = files
             cached = cached_check(ctx, desired, path, label)

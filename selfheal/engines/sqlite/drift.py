@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from selfheal.engines.sqlite import catalog
-from selfheal.engines.sqlite.files import database_files
+from selfheal.engines.sqlite.files import confined_files
 from selfheal.model import Database, Project
 from selfheal.planning.differences import Difference, compare
 from selfheal.safety.sqlitefile import error_text, header_problem, reading
@@ -16,7 +16,7 @@ from selfheal.safety.sqlitefile import error_text, header_problem, reading
 def project_database_drift(project: Project, desired: Database) -> list[Difference]:
     """Drift of every existing, readable file of one declaration (missing files are the heal's business)."""
     out: list[Difference] = []
-    for path, label in database_files(project.root, desired):
+    for path, label in confined_files(project.root, desired)[0]:
         if path.is_file() and os.access(path, os.R_OK) and not header_problem(path):
             out.extend(database_drift(desired, path, label, project.lock_timeout))
     return out

@@ -20,6 +20,22 @@ QUICK_CHECK_EVERY_RUN_BYTES = 8 * 1024 * 1024  # bigger files are quick_checked 
 SIDE_FILES = ("-journal", "-wal", "-shm", ".selfheal-new")  # never a database of their own
 
 
+def confined_files(root: Path, desired: Database) -> tuple[list[tuple[Path, str]], list[Finding]]:
+    """database_files less those reached through a planted link (each of those an error finding)."""
+    from selfheal.findings import Status
+    from selfheal.safety.safefile import planted_link
+
+    kept, refused = [], []
+    for path, label in database_files(root, desired):
+        problem = planted_link(root, label)
+        if problem:
+            refused.append(Finding("db.file", label, Status.ERROR, f"{problem}; the database was not used",
+                                   hint="remove the link, or replace it with one of your own"))
+        else:
+            kept.append((path, label))
+    return kept, refused
+
+
 def database_files(root: Path, desired: Database) -> list[tuple[Path, str]]:
     """(path, label) of the file a declaration names, or of every existing file its glob matches."""
     if not desired.is_glob:

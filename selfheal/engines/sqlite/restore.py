@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from selfheal.context import RunContext
-from selfheal.engines.sqlite.files import database_files
+from selfheal.engines.sqlite.files import confined_files
 from selfheal.findings import Finding
 from selfheal.model import Database
 from selfheal.safety.restore import corruption, restore
@@ -13,7 +13,7 @@ def restore_declared(ctx: RunContext, desired: Database) -> list[Finding]:
     """For every corrupt file of one declaration: restore the newest good backup, or say why not."""
     findings = []
     project = ctx.project
-    for path, label in database_files(project.root, desired):
+    for path, label in confined_files(project.root, desired)[0]:
         if path.is_file():
             problem = corruption(path, project.lock_timeout)
             if problem:

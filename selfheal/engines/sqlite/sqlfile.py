@@ -15,7 +15,7 @@ from pathlib import Path
 from selfheal.engines.sqlite import catalog
 from selfheal.model import Index, SqlDeclaration, Table, fold
 from selfheal.planning.sql import code_only, column_definitions
-from selfheal.safety.safefile import read_small_text
+from selfheal.safety.safefile import planted_link, read_small_text
 
 _ALLOWED = re.compile(r"\s*CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER)\b", re.IGNORECASE)
 _TEMP = re.compile(r"\s*CREATE\s+(TEMP|TEMPORARY)\b", re.IGNORECASE)
@@ -46,6 +46,10 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
     memory = sqlite3.connect(":memory:")
     try:
         for rel in files:
+            problem = planted_link(root, rel)
+            if problem:
+                result.problems.append((rel, f"{problem}; not read"))
+                continue
             try:
                 text = read_small_text(root / rel, limit)
             except OSError as exc:
