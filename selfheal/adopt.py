@@ -10,6 +10,7 @@ from typing import Any
 from selfheal.context import Mode
 from selfheal.findings import plural
 from selfheal.safety.safefile import shared_mode, write_private
+from selfheal.text import printable
 
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SKIPPED_FOLDERS = {".git", ".hg", ".svn", ".selfheal", "node_modules", "__pycache__", "venv", ".venv", "env",
@@ -114,7 +115,7 @@ def init(target: Path, as_json: bool = False) -> int:
         summary.append(f"node folder {doc['node']['dir']}")
     print(f"selfheal init: wrote {target.name}: " + ", ".join(summary), file=sys.stderr)
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {printable(note)}", file=sys.stderr)
     print("selfheal init: checking the project against it (read-only):", file=sys.stderr)
     return cli.execute("validate", target, Mode.CHECK, as_json=as_json)
 

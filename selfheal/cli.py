@@ -11,6 +11,7 @@ from typing import Optional
 
 from selfheal.context import Mode
 from selfheal.runner import ALL_PARTS, Report, run
+from selfheal.text import printable
 
 
 def resolve_schema(schema: Optional[str], default_dir: Path, name: str = "schema.json") -> Path:
@@ -63,7 +64,7 @@ def guarded(work: Callable[[], int], as_json: bool = False) -> int:
             render_json(Report([Finding("internal", "selfheal", Status.ERROR, what,
                                         hint="nothing was left half-done; set SELFHEAL_DEBUG=1 for the traceback "
                                              "and report it")]))
-        print(f"selfheal: internal error: {what} (nothing was left half-done; set SELFHEAL_DEBUG=1 for the "
+        print(f"selfheal: internal error: {printable(what)} (nothing was left half-done; set SELFHEAL_DEBUG=1 for the "
               "traceback and report it)", file=sys.stderr)
         return 1
 
@@ -118,11 +119,11 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
             verb = merge_into(out, key, entry)
             print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)", file=sys.stderr)
     except SnapshotError as exc:
-        print(f"selfheal schema.snapshot: {exc}", file=sys.stderr)
+        print(f"selfheal schema.snapshot: {printable(str(exc))}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"selfheal schema.snapshot: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {printable(note)}", file=sys.stderr)
     return 0

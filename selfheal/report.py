@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 from selfheal.findings import Finding, Status, summarize
+from selfheal.text import printable
 
 if TYPE_CHECKING:
     from selfheal.runner import Report
@@ -72,7 +73,7 @@ def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool 
         lines.append([(title, "bold")])
     for finding in visible(report.findings, quiet, verbose):
         lines.append([(f"{MARKS[finding.status]} {finding.status.value:<8}", STYLES[finding.status]),
-                      (f" {finding.check:<12} ", "dim"), (printable(finding.target), "bold"),
+                      (f" {printable(finding.check):<12} ", "dim"), (printable(finding.target), "bold"),
                       (f"  {printable(finding.message)}" + (" (silenced)" if finding.silenced else ""), "")])
         if finding.hint and finding.status in (Status.WARNING, Status.ERROR):
             lines.append([(f"    → {printable(finding.hint)}", "italic")])
@@ -84,22 +85,6 @@ def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool 
         lines.extend(drift_lines(report.drift))
     lines.append([summary_line(report)])
     return lines
-
-
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
-_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x1B: "\\x1b"})
-_CONTROL.update({c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-
-
-def printable(text: str, keep_newlines: bool = False) -> str:
-    """Text with control characters shown as escapes (like git's quoted paths): a name holding a
-    newline or an escape sequence can never forge a report line or drive the terminal."""
-    if text.isprintable():
-        return text
-    table = dict(_CONTROL)
-    if keep_newlines:
-        del table[0x0A]
-    return text.translate(table)
 
 
 def drift_lines(rows: list[Any]) -> list[list[Segment]]:

@@ -31,3 +31,16 @@ def pg_url(pg_server: str) -> Iterator[str]:
 
     with fresh_database(pg_server) as url:
         yield url
+
+
+@pytest.fixture
+def shared_tmp():
+    """A project folder a second user can reach (pytest's own tmp folders are private to root)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="selfheal-sec-", dir="/tmp"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -36,17 +36,6 @@ def make_db(path: Path, *values: str) -> None:
     conn.close()
 
 
-@pytest.fixture
-def shared_tmp():
-    """A project folder a second user can reach (pytest's own tmp folders are private to root)."""
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="selfheal-sec-", dir="/tmp"))
-    os.chmod(folder, 0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def as_nobody(*cmd: str) -> None:
     """Run a command as a second local user (nobody), without root's permission bypass."""
     subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *cmd], check=True)

@@ -96,3 +96,43 @@ def test_no_message_shows_the_password(tmp_path: Path, url: str, secret: str) ->
         assert p.returncode == 1, (args, p.stdout, p.stderr)
         assert secret not in p.stdout + p.stderr, (args, p.stdout, p.stderr)
         assert url not in p.stdout + p.stderr and "//u:" not in p.stdout + p.stderr
+
+
+def _stalling_server() -> tuple[int, list[Any]]:
+    """A server that authenticates anyone, says it is ready, and then never answers (the PoC's server)."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[Any] = [listener]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+            length = int.from_bytes(conn.recv(4), "big")
+            conn.recv(length - 4)  # the startup packet
+            conn.sendall(b"R" + (8).to_bytes(4, "big") + (0).to_bytes(4, "big")  # authentication ok
+                         + b"Z" + (5).to_bytes(4, "big") + b"I")  # ready for query; then silence
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1], held
+
+
+def test_a_server_that_stalls_after_authentication_never_hangs_a_check(tmp_path: Path) -> None:
+    port, held = _stalling_server()
+    url = f"postgresql://u@127.0.0.1:{port}/db?sslmode=disable"
+    env = project(tmp_path, {"t": {"columns": {"id": "INTEGER"}}}, url)
+    write_schema(tmp_path, {"databases": {"main": {"url": "env:DATABASE_URL", "tables": {"t": {"columns": {
+        "id": "INTEGER"}}}}}, "settings": {"lock_timeout": 1}})
+    try:
+        p = invoke(tmp_path, "validate", "--check", env=env, timeout=60)
+    finally:
+        for sock in held:
+            sock.close()
+    assert p.returncode == 1 and "did not answer within 10 s" in p.stdout, p.stdout + p.stderr

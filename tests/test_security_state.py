@@ -10,7 +10,7 @@ import pytest
 from selfheal.version import __version__
 
 from .helpers import invoke, rows, write_schema
-from .test_security import as_nobody, needs_root, shared_tmp  # noqa: F401 (a fixture)
+from .test_security import as_nobody, needs_root
 
 posix = pytest.mark.skipif(os.name != "posix", reason="POSIX modes, FIFOs and links")
 TWO_COLUMNS = {"databases": {"app.db": {"tables": {"t": {"columns": {"a": "TEXT", "b": "TEXT"}}}}}}
@@ -192,3 +192,84 @@ def test_the_owners_own_links_still_work(tmp_path):
     write_schema(project, {"databases": {"data/app.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
     assert invoke(project, "heal.db").returncode == 0
     assert rows(disk / "app.db", "SELECT name FROM sqlite_master") == [("t",)]
+
+
+# ---------------------------------------------------------------- expressions, seed triggers, SQL files, text
+
+def test_a_check_that_closes_its_own_parenthesis_cannot_smuggle_in_a_cascading_key(tmp_path):
+    hidden = "1), UNIQUE (pid), FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE --"
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {
+        "parent": {"columns": {"id": {"type": "INTEGER", "primary_key": True}}},
+        "child": {"columns": {"pid": {"type": "INTEGER", "check": hidden}}}}}}})
+    p = invoke(tmp_path, "validate")
+    assert p.returncode == 1 and "closes a parenthesis it did not open" in p.stdout, p.stdout
+    assert not (tmp_path / "app.db").exists()
+
+
+def test_a_trigger_that_deletes_while_seed_rows_go_in_rolls_the_heal_back(tmp_path):
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);"
+                       "INSERT INTO users VALUES (1, 'a'), (2, 'b');"
+                       "CREATE TABLE currencies (code TEXT PRIMARY KEY);"
+                       "CREATE TRIGGER wipe AFTER INSERT ON currencies BEGIN DELETE FROM users; END;")
+    conn.close()
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {
+        "users": {"columns": {"id": {"type": "INTEGER", "primary_key": True}, "email": "TEXT"}},
+        "currencies": {"columns": {"code": {"type": "TEXT", "primary_key": True}}, "rows": [{"code": "EUR"}]}}}}})
+    p = invoke(tmp_path, "heal.db")
+    assert p.returncode == 1 and "made its triggers change 2 other row(s)" in p.stdout, p.stdout
+    assert rows(db, "SELECT count(*) FROM users") == [(2,)] and rows(db, "SELECT * FROM currencies") == []
+
+
+def test_sql_files_split_in_one_pass_as_sqlite_would():
+    from selfheal.engines.sqlite.sqlfile import statements
+
+    text = ("CREATE TABLE a(x); CREATE TABLE 'b;c'(y);\n-- note ;\n/* ; */ CREATE TRIGGER t AFTER INSERT ON a BEGIN\n"
+            "  INSERT INTO a VALUES (1);\n  INSERT INTO a VALUES (2);\nEND;\n;;\nCREATE TABLE d(z")
+    assert statements(text) == [
+        (1, "CREATE TABLE a(x);"), (1, "CREATE TABLE 'b;c'(y);"),
+        (3, "-- note ;\n/* ; */ CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO a VALUES (1);\n"
+            "  INSERT INTO a VALUES (2);\nEND;"),
+        (8, "CREATE TABLE d(z")]
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"CREATE TABLE a (x);\n\x00CREATE TABLE b (y);\n", "s.sql:2: holds a NUL character"),
+    (b"CREATE TABLE c (\xff\xfe TEXT);\n", "s.sql: is not UTF-8 text (byte 16 cannot be read)"),
+])
+def test_a_binary_or_non_utf8_sql_file_is_a_clear_error(tmp_path, data, words):
+    (tmp_path / "s.sql").write_bytes(data)
+    write_schema(tmp_path, {"databases": {"app.db": {"sql": "s.sql"}}})
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 1 and words in p.stdout and "internal error" not in p.stdout + p.stderr, p.stdout
+
+
+def test_a_deeply_nested_value_is_an_error_not_a_crash(tmp_path):
+    (tmp_path / "schema.json").write_text('{"version": 1, "directories": ' + "[" * 900 + "]" * 900 + "}")
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 1 and "nested more than 32 levels deep" in p.stdout, p.stdout + p.stderr
+
+
+def test_when_the_validators_disagree_the_stricter_verdict_stands(tmp_path):
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {
+        "x": {"type": "TEXT", "collate": "NOCASE\n"}}}}}}})
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 1 and "must match pattern" in p.stdout, p.stdout
+    assert not (tmp_path / "app.db").exists()
+
+
+def test_names_and_check_ids_from_outside_never_drive_the_terminal(tmp_path):
+    db = tmp_path / "hostile.db"
+    conn = sqlite3.connect(db)
+    conn.execute('CREATE TABLE "t\x1b[2J\nselfheal: ok" (x TEXT, "y\x1b]0;pwn\x07" TEXT)')
+    conn.close()
+    (tmp_path / "checks.py").write_text(
+        "from selfheal import Finding, Status, check\n"
+        "@check('app.x\\x1b[31m')\n"
+        "def c(ctx):\n    return [Finding('app.x\\x1b[31m', 'here', Status.WARNING, 'look')]\n")
+    write_schema(tmp_path, {"checks": ["checks.py"]})
+    snap = invoke(tmp_path, "schema.snapshot", "hostile.db", "--format", "json")
+    init_like = invoke(tmp_path, "validate", "--check")
+    for out in (snap.stderr, init_like.stdout, init_like.stderr):
+        assert "\x1b" not in out and "\x07" not in out, out

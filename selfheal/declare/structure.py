@@ -29,8 +29,8 @@ def structure_problems(doc: Any, settled: Collection[str] = ()) -> list[tuple[st
     try:
         validate(doc)
         return []
-    except (fastjsonschema.JsonSchemaException, RecursionError):
-        pass
+    except (fastjsonschema.JsonSchemaException, RecursionError) as exc:
+        refusal = exc
     import jsonschema
 
     meta = json.loads(SCHEMA_OF_SCHEMA.read_text(encoding="utf-8"))
@@ -38,6 +38,11 @@ def structure_problems(doc: Any, settled: Collection[str] = ()) -> list[tuple[st
     problems = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         problems.extend(_explain(error))
+    if not problems:  # the two validators disagree: the stricter verdict stands (fail closed)
+        name = str(getattr(refusal, "name", "") or "data")
+        words = str(getattr(refusal, "message", "") or "is nested too deeply to validate")
+        problems.append((name[5:] if name.startswith("data.") else "(top level)",
+                         words[len(name):].strip() if words.startswith(name) else words))
     return problems
 
 

@@ -8,6 +8,7 @@ start time, which a waiting run shows. Elsewhere filelock does the locking.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -89,6 +90,8 @@ def _holder(fd: int) -> str:
     """", held by pid N since T" from the lock file, when the holder wrote it."""
     try:
         pid, started = os.pread(fd, 200, 0).decode("ascii").strip().split(" ", 1)
+        if not re.fullmatch(r"[0-9T:.+Z-]{1,40}", started):  # anything else was not written by selfheal
+            return f" (pid {int(pid)})"
         return f" (pid {int(pid)}, since {started})"
     except (OSError, ValueError):
         return ""

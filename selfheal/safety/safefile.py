@@ -203,8 +203,9 @@ def planted_link(root: Path, rel: str) -> str:
     return ""
 
 
-def read_small_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
-    """Read a regular file of at most `limit` bytes as UTF-8 (a FIFO or device is refused at once)."""
+def read_small_text(path: Path, limit: int = MAX_TEXT_BYTES, strict: bool = False) -> str:
+    """Read a regular file of at most `limit` bytes as UTF-8 (a FIFO or device is refused at once); bytes
+    that are not UTF-8 are replaced, or with `strict` raise UnicodeDecodeError."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as fh:
@@ -217,7 +218,7 @@ def read_small_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise UnsafePath(f"{path.name} grew past {limit:,} bytes while being read; not read")
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="strict" if strict else "replace")
 
 
 def fsync_folder(folder: Path) -> None:

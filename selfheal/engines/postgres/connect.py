@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Optional
 from urllib.parse import unquote
 
@@ -79,3 +83,40 @@ def connect(url: str, env_key: str, timeout: float, psycopg: Any) -> Any:
     except psycopg.Error as exc:
         raise PgProblem(f"cannot connect: {first_line(exc, url)}",
                         f"check {env_key} and that the server accepts connections") from None
+
+
+@contextmanager
+def deadline(conn: Any, seconds: float) -> Iterator[threading.Event]:
+    """Cut the connection if the server has not finished within `seconds` (a server that stalls after
+    authentication would otherwise hold the run forever: libpq has no read timeout). The event says
+    whether it was cut; the waiting call then fails with the driver's connection error."""
+    expired = threading.Event()
+
+    def cut() -> None:
+        try:
+            with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+                expired.set()
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
+
+
+def answer_limit(timeout: float, healing: bool) -> float:
+    """How long a run waits for the server in all: a check reads the catalogue (quick), a heal may build
+    indexes (the statement timeout, plus a margin)."""
+    statement = max(timeout * 6, 60.0)
+    return statement + 30 if healing else max(10.0, timeout * 6)
+
+
+def stalled(env_key: str, seconds: float) -> PgProblem:
+    """The problem of a server that did not answer in time."""
+    return PgProblem(f"the server did not answer within {seconds:g} s; the connection was closed and nothing was "
+                     "changed", f"check the server {env_key} names (is it overloaded, or not PostgreSQL?)")

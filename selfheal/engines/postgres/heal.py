@@ -15,7 +15,15 @@ from typing import Any
 
 from selfheal.context import RunContext
 from selfheal.engines.postgres import catalog, ddl
-from selfheal.engines.postgres.connect import PgProblem, connect, connection_url, first_line
+from selfheal.engines.postgres.connect import (
+    PgProblem,
+    answer_limit,
+    connect,
+    connection_url,
+    deadline,
+    first_line,
+    stalled,
+)
 from selfheal.engines.postgres.types import pg_type, split
 from selfheal.findings import Finding, Status, command
 from selfheal.model import Database, Project, fold
@@ -57,33 +65,50 @@ def check_database(ctx: RunContext, desired: Database) -> list[Finding]:
 def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Finding]:
     timeout = ctx.project.lock_timeout
     conn = connect(url, desired.url_env, timeout, psycopg)
+    limit = answer_limit(timeout, ctx.healing)
+    expired = None
     try:
-        conn.read_only = not ctx.healing
-        with conn.transaction():
-            ms = int(timeout * 1000)
-            conn.execute(f"SET LOCAL lock_timeout = {ms}")
-            conn.execute(f"SET LOCAL statement_timeout = {max(ms * 6, 60000)}")
-            # literals are rendered as the SQL standard writes them: a backslash is a backslash
-            conn.execute("SET LOCAL standard_conforming_strings = on")
-            if ctx.healing:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(desired.namespace),))
-            findings = _plan_and_apply(ctx, conn, desired, psycopg)
-        for finding in findings:  # the audit trail is written once the transaction has committed
-            if finding.status is Status.HEALED:
-                ctx.audit.record(finding.check, finding.target, finding.action, "healed")
-        return findings
-    except psycopg.errors.LockNotAvailable:
-        raise PgProblem(f"waited {timeout:g} s for a lock on a table {_holders(url, desired.namespace, psycopg)}",
-                        "retry when the other session is done, or raise settings.lock_timeout") from None
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise PgProblem(f"permission denied: {first_line(exc, url)} (nothing was changed)",
-                        "grant the role USAGE and CREATE on the schema (GRANT CREATE ON SCHEMA … TO …), "
-                        "or run with a role that owns the tables") from None
-    except psycopg.Error as exc:
-        raise PgProblem(f"the server refused the change, nothing was changed: {first_line(exc, url)}",
-                        "fix what the server names in schema.json, then heal again") from None
+        with deadline(conn, limit) as expired:
+            return _transaction(ctx, conn, desired, psycopg, timeout)
+    except (psycopg.Error, PgProblem) as exc:
+        if expired is not None and expired.is_set():
+            raise stalled(desired.url_env, limit) from None
+        if isinstance(exc, PgProblem):
+            raise
+        raise _problem(exc, url, desired, psycopg, timeout) from None
     finally:
         conn.close()
+
+
+def _transaction(ctx: RunContext, conn: Any, desired: Database, psycopg: Any, timeout: float) -> list[Finding]:
+    """Plan (and apply) in one transaction; the audit trail is written once it has committed."""
+    conn.read_only = not ctx.healing
+    with conn.transaction():
+        ms = int(timeout * 1000)
+        conn.execute(f"SET LOCAL lock_timeout = {ms}")
+        conn.execute(f"SET LOCAL statement_timeout = {max(ms * 6, 60000)}")
+        # literals are rendered as the SQL standard writes them: a backslash is a backslash
+        conn.execute("SET LOCAL standard_conforming_strings = on")
+        if ctx.healing:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(desired.namespace),))
+        findings = _plan_and_apply(ctx, conn, desired, psycopg)
+    for finding in findings:
+        if finding.status is Status.HEALED:
+            ctx.audit.record(finding.check, finding.target, finding.action, "healed")
+    return findings
+
+
+def _problem(exc: BaseException, url: str, desired: Database, psycopg: Any, timeout: float) -> PgProblem:
+    """The server's refusal as something to act on (never showing the URL)."""
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return PgProblem(f"waited {timeout:g} s for a lock on a table {_holders(url, desired.namespace, psycopg)}",
+                         "retry when the other session is done, or raise settings.lock_timeout")
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return PgProblem(f"permission denied: {first_line(exc, url)} (nothing was changed)",
+                         "grant the role USAGE and CREATE on the schema (GRANT CREATE ON SCHEMA … TO …), "
+                         "or run with a role that owns the tables")
+    return PgProblem(f"the server refused the change, nothing was changed: {first_line(exc, url)}",
+                     "fix what the server names in schema.json, then heal again")
 
 
 def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any) -> list[Finding]:
@@ -240,13 +265,15 @@ def server_drift(project: Project, desired: Database) -> list[Difference]:
         return [Difference(desired.path, "connection", "psycopg 3 installed", "not installed")]
     if not url:
         return [Difference(desired.path, "connection", f"{desired.url_env} set", "not set")]
+    limit = answer_limit(project.lock_timeout, healing=False)
     try:
-        with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn:
+        with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn, deadline(conn, limit) as expired:
             conn.read_only = True
             wanted, _ = _with_server_types(conn, desired)
             live = catalog.read(conn, desired.namespace, desired.path)
     except PgProblem as exc:
         return [Difference(desired.path, "connection", "a reachable PostgreSQL database", str(exc))]
     except psycopg.Error as exc:
-        return [Difference(desired.path, "connection", "a reachable PostgreSQL database", first_line(exc, url))]
+        said = str(stalled(desired.url_env, limit)) if expired.is_set() else first_line(exc, url)
+        return [Difference(desired.path, "connection", "a reachable PostgreSQL database", said)]
     return compare(wanted, live, desired.path, by_text=False)

@@ -14,6 +14,7 @@ from selfheal.planning.ops import (
     CreateTable,
     CreateTrigger,
     CreateView,
+    InsertRows,
     Op,
     RebuildTable,
     RebuildTablesInBulk,
@@ -59,7 +60,11 @@ def apply_plan(conn: sqlite3.Connection, desired: Database, label: str, ops: lis
             if statement == "PRAGMA schema_version = <current + 1>":
                 # bump past the current value so every connection re-reads the rewritten schema
                 statement = f"PRAGMA schema_version = {conn.execute('PRAGMA schema_version').fetchone()[0] + 1}"
-            conn.execute(statement)
+            before = conn.total_changes
+            inserted = conn.execute(statement).rowcount
+            if isinstance(op, InsertRows) and conn.total_changes - before != max(inserted, 0):
+                raise HealFailed(f"inserting a seed row into {op.table} made its triggers change "
+                                 f"{conn.total_changes - before - max(inserted, 0)} other row(s); healing only adds")
     for table, count in rows_before.items():
         if _count(conn, table) != count:
             raise HealFailed(f"row count of {table} changed during the rebuild")

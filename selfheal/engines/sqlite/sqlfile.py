@@ -14,30 +14,68 @@ from pathlib import Path
 
 from selfheal.engines.sqlite import catalog
 from selfheal.model import Index, SqlDeclaration, Table, fold
-from selfheal.planning.sql import code_only, column_definitions
+from selfheal.planning.sql import _closing, code_only, column_definitions
 from selfheal.safety.safefile import planted_link, read_small_text
 
 _ALLOWED = re.compile(r"\s*CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER)\b", re.IGNORECASE)
 _TEMP = re.compile(r"\s*CREATE\s+(TEMP|TEMPORARY)\b", re.IGNORECASE)
+_HEAD = 512
+_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
+_INTERESTING = re.compile(r"['\"`\[;]|--|/\*")  # where a quote, a comment or a statement may start or end
+_TRIGGER = re.compile(r"\s*CREATE\s+((TEMP|TEMPORARY)\s+)?TRIGGER\b", re.IGNORECASE)
+_ENDS_WITH_END = re.compile(r"\bEND\s*$", re.IGNORECASE)
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?(?:\*/|\Z))*", re.DOTALL)  # white space and comments
 _VIRTUAL = re.compile(r"\s*CREATE\s+VIRTUAL\s+TABLE\b", re.IGNORECASE)
 
 
 def statements(text: str) -> list[tuple[int, str]]:
-    """The statements of an SQL text with the line each starts on (SQLite decides where one ends)."""
+    """The statements of an SQL text with the line each starts on, in one pass (SQLite decides where one
+    ends: at a ';' outside quotes and comments that completes a statement, so a trigger's body stays whole)."""
     out: list[tuple[int, str]] = []
-    buffer, start, line = "", 1, 1
-    for chunk in text.splitlines(keepends=True):
-        if not code_only(buffer).strip():
-            start = line
-        buffer += chunk
-        line += 1
-        if sqlite3.complete_statement(buffer):
-            if code_only(buffer).strip().strip(";").strip():
-                out.append((start, buffer.strip()))
-            buffer = ""
-    if code_only(buffer).strip():
-        out.append((start, buffer.strip()))  # unfinished: SQLite says why when it runs
+    start, line, counted, i, n = 0, 1, 0, 0, len(text)
+    kind_of, in_trigger = -1, False
+
+    def emit(end: int) -> None:
+        nonlocal line, counted
+        first = _skip_blank(text, start, end)
+        code = first
+        while code < end and text[code] == ";":  # a statement of semicolons alone is no statement
+            code = _skip_blank(text, code + 1, end)
+        if code < end:
+            line += text.count("\n", counted, first)
+            counted = first
+            out.append((line, text[start:end].strip()))
+
+    while i < n:
+        found = _INTERESTING.search(text, i)
+        if found is None:
+            break
+        i = found.start()
+        ch = text[i]
+        if ch in _QUOTES:
+            i = _closing(text, i + 1, _QUOTES[ch]) + 1
+        elif text.startswith("--", i):
+            newline = text.find("\n", i)
+            i = n if newline < 0 else newline
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+        else:  # a ';': inside a trigger's body only the one after END can end it (asked once, not per line)
+            if kind_of != start:  # once per statement, at its first ';'
+                kind_of, in_trigger = start, _TRIGGER.match(code_only(text[start:i])) is not None
+            if (not in_trigger or _ENDS_WITH_END.search(text, max(start, i - 16), i)) and \
+                    sqlite3.complete_statement(text[start:i + 1]):
+                emit(i + 1)
+                start = i + 1
+            i += 1
+    emit(n)  # an unfinished statement: SQLite says why when it runs
     return out
+
+
+def _skip_blank(text: str, pos: int, end: int) -> int:
+    """The position of the first character at or after pos that is neither white space nor a comment."""
+    found = _LEADING.match(text, pos, end)
+    return found.end() if found else pos
 
 
 def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
@@ -51,9 +89,17 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
                 result.problems.append((rel, f"{problem}; not read"))
                 continue
             try:
-                text = read_small_text(root / rel, limit)
+                text = read_small_text(root / rel, limit, strict=True)
             except OSError as exc:
                 result.problems.append((rel, f"cannot read: {exc.strerror or exc}"))
+                continue
+            except UnicodeDecodeError as exc:
+                result.problems.append((rel, f"is not UTF-8 text (byte {exc.start:,} cannot be read): save it as "
+                                             "UTF-8"))
+                continue
+            if "\0" in text:
+                line = text.count("\n", 0, text.index("\0")) + 1
+                result.problems.append((f"{rel}:{line}", "holds a NUL character (is it a binary file?)"))
                 continue
             before = {name for (name,) in memory.execute("SELECT name FROM sqlite_master")}
             for line, statement in statements(text):
@@ -79,7 +125,7 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
 
 
 def _run(memory: sqlite3.Connection, rel: str, line: int, statement: str, result: SqlDeclaration) -> None:
-    code = code_only(statement)
+    code = code_only(statement[:_HEAD])  # its first words decide what kind it is
     where = f"{rel}:{line}"
     if _TEMP.match(code):
         result.problems.append((where, "TEMP objects vanish when the connection closes: declare them without TEMP"))
