@@ -23,6 +23,8 @@ def port_free(ctx: CheckContext) -> list[Finding]:
                         hint="set APP_PORT in .env to a free port such as 8000")]
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            if os.name == "posix":  # as servers do (the app too): a closed connection's TIME-WAIT holds no port
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:

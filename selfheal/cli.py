@@ -127,3 +127,50 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
     for note in notes:
         print(f"note: {printable(note)}", file=sys.stderr)
     return 0
+
+
+def list_checks(schema_path: Path, as_json: bool = False) -> int:
+    """`checks`: every part and check id, built in and the project's own (its checks are loaded, not run)."""
+    import json
+
+    from selfheal.checkids import ALWAYS, BUILT_IN, PARTS
+    from selfheal.context import RunContext
+    from selfheal.runner import load_project, project_checks
+
+    project, problems = load_project(schema_path, remember=False)
+    own: list[tuple[str, str]] = []
+    if project is not None:
+        ctx = RunContext(project, Mode.CHECK)
+        try:
+            found, problems = project_checks(ctx)
+        finally:
+            ctx.close()
+        own = [(c.id, _source_of(c.function.__module__, project.root)) for c in found]
+    if as_json:
+        print(json.dumps({"parts": PARTS, "built_in": BUILT_IN, "always_shown": ALWAYS,
+                          "project": {check_id: module for check_id, module in own},
+                          "problems": [f.to_json() for f in problems]}, indent=2))
+        return 1 if problems else 0
+    sections = [("Parts", PARTS), ("Built-in checks", BUILT_IN),
+                ("Project checks (schema.json \"checks\", installed plugins)", dict(own) or {"(none)": ""}),
+                ("Always shown", ALWAYS)]
+    print("--only / --skip take a part, a check id, or a dotted prefix of one (db.column, app).")
+    for title, entries in sections:
+        print(f"\n{title}:")
+        width = max(len(k) for k in entries)
+        for key, words in entries.items():
+            print(f"  {printable(key):<{width}}  {printable(words)}".rstrip())
+    for problem in problems:
+        print(f"\n{problem.check} {printable(problem.target)}: {printable(problem.message)}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _source_of(module: str, root: Path) -> str:
+    """Where a check is defined: its file relative to the project, else its module's name."""
+    path = getattr(sys.modules.get(module), "__file__", None)
+    if not path:
+        return module
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return module

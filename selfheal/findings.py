@@ -94,7 +94,7 @@ def overall_status(code: int) -> str:
 
 
 BUILT_IN_PARTS = ("python", "env", "fs", "db", "deps")
-ALWAYS_SHOWN = ("schema", "internal", "audit", "state")
+ALWAYS_SHOWN = ("schema", "internal", "audit", "state", "selection")
 
 
 def part_of(check_id: str) -> str:

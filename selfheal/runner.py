@@ -114,6 +114,11 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
         return Report(problems + ([state] if state else []))
     ctx = RunContext(project, mode, backup=backup, jobs=jobs or os.cpu_count() or 1, trusted_state=state is None)
     findings: list[Finding] = [state] if state else []
+    if only or skip:
+        refused = _unknown_selection(ctx, only, skip)
+        if refused:
+            ctx.close()
+            return Report(findings + refused, project)
     try:
         for part in selected(parts, only, skip):
             findings.extend(_CHECKS[part](ctx, install=install, node=node))
@@ -135,6 +140,32 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
                                     f"the audit trail could not be written: {ctx.audit.error}",
                                     hint="make .selfheal/audit.jsonl writable for this user"))
     return report
+
+
+def project_checks(ctx: RunContext) -> tuple[list[Any], list[Finding]]:
+    """The project's own checks (schema.json "checks" and installed plugins), and the problems loading them."""
+    from selfheal.environment.plugins import load_declared, load_entry_points, registered
+
+    modules: set[str] = set()
+    problems = load_declared(ctx.project.root, ctx.project.checks, modules) if ctx.project.checks else []
+    problems += load_entry_points(ctx, modules)
+    return registered(modules), problems
+
+
+def _unknown_selection(ctx: RunContext, only: tuple[str, ...], skip: tuple[str, ...]) -> list[Finding]:
+    """An error for each --only / --skip token that names nothing: checking nothing is never "all good"."""
+    from selfheal.checkids import PARTS, unknown_selection
+
+    checks, _ = project_checks(ctx)
+    ids = [c.id for c in checks]
+    out = []
+    for flag, tokens in (("--only", only), ("--skip", skip)):
+        for token, close in unknown_selection(tokens, ids):
+            meant = f"did you mean {close!r}? " if close else ""
+            out.append(Finding("selection", token, Status.ERROR, f"{flag} {token!r} names no part or check, so "
+                               "nothing was checked", hint=f"{meant}parts: {', '.join(PARTS)}; every check id: "
+                               f"{command('checks')}"))
+    return out
 
 
 def _databases(ctx: RunContext, **_: Any) -> list[Finding]:
@@ -168,12 +199,9 @@ def _restore(ctx: RunContext, **_: Any) -> list[Finding]:
 
 def _project_checks(ctx: RunContext, **_: Any) -> list[Finding]:
     """Checks the project declares (schema.json "checks") and installed plugins register."""
-    from selfheal.environment.plugins import load_declared, load_entry_points, registered, run_checks
+    from selfheal.environment.plugins import run_checks
 
-    modules: set[str] = set()
-    problems = load_declared(ctx.project.root, ctx.project.checks, modules) if ctx.project.checks else []
-    problems += load_entry_points(ctx, modules)
-    checks = registered(modules)
+    checks, problems = project_checks(ctx)
     if not checks:
         return problems
     return problems + run_checks(ctx, checks, _env_values(ctx))

@@ -182,6 +182,12 @@ def init(c, schema=None, json=False):
     _finish(cli.guarded(lambda: adopt(target, as_json=json), as_json=json))
 
 
+@task(help={"schema": COMMON_HELP["schema"], "json": "print the list as one JSON document"})
+def checks(c, schema=None, json=False):
+    """List every part and check id --only / --skip accept: built in, and the project's own."""
+    _finish(cli.guarded(lambda: cli.list_checks(_schema(c, schema), as_json=json), as_json=json))
+
+
 heal = Collection("heal", heal_all, db, fs, deps)
 schema_ns = Collection("schema", snapshot_task)
-ns = Collection(validate, heal, up, schema_ns, init)
+ns = Collection(validate, heal, up, schema_ns, init, checks)

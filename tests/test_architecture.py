@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "selfheal"
 
 # lowest first: a module may import only from its own layer or the layers before it
 LAYERS = [
-    ("base", ["selfheal.version", "selfheal.errors", "selfheal.text", "selfheal.findings", "selfheal.model"]),
+    ("base", ["selfheal.version", "selfheal.errors", "selfheal.text", "selfheal.checkids", "selfheal.findings",
+              "selfheal.model"]),
     ("safety", ["selfheal.safety"]),
     ("planning", ["selfheal.planning"]),
     ("context", ["selfheal.context"]),

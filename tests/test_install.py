@@ -19,7 +19,7 @@ def test_pip_install_gives_a_selfheal_command(tmp_path):
         shutil.copy(ROOT / name, source / name)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(source)],
+    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"{source}[postgres]"],
                          capture_output=True, text=True)
     if pip.returncode != 0 and "No matching distribution" in pip.stderr + pip.stdout:
         pytest.skip("the package index is out of reach: " + pip.stderr[-300:])
@@ -34,3 +34,9 @@ def test_pip_install_gives_a_selfheal_command(tmp_path):
     assert (project / "data/app.db").exists()
     p = subprocess.run([str(venv / "bin" / "python"), "-m", "selfheal", "--list"], capture_output=True, text=True)
     assert "heal.db" in p.stdout and "up" in p.stdout
+    shown = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "show", "selfheal-startup"],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0 and "Name: selfheal-startup" in shown.stdout  # our name, nobody else's
+    driver = subprocess.run([str(venv / "bin" / "python"), "-c", "import psycopg; print(psycopg.__version__)"],
+                            capture_output=True, text=True)
+    assert driver.returncode == 0, driver.stderr  # the [postgres] extra brings the driver

@@ -55,7 +55,8 @@ def check_database(ctx: RunContext, desired: Database) -> list[Finding]:
         import psycopg
     except ImportError:
         return [Finding("db.connect", label, Status.ERROR, "the PostgreSQL driver (psycopg 3) is not installed",
-                        hint="pip install 'selfheal[postgres]' (or: pip install 'psycopg[binary]')")]
+                        hint="pip install -r requirements-postgres.txt in selfheal's checkout, or "
+                             "pip install 'psycopg[binary]>=3.3,<4'")]
     try:
         return _run(ctx, desired, url, psycopg)
     except PgProblem as exc:

@@ -15,8 +15,8 @@ def read_live(url: str, env_key: str, namespace: str = "public") -> Database:
     try:
         import psycopg
     except ImportError:
-        raise SnapshotError("the PostgreSQL driver (psycopg 3) is not installed: "
-                            "pip install 'selfheal[postgres]'") from None
+        raise SnapshotError("the PostgreSQL driver (psycopg 3) is not installed: pip install 'psycopg[binary]>=3.3,<4' "
+                            "(or -r requirements-postgres.txt in selfheal's checkout)") from None
     try:
         with connect(url, env_key, 10, psycopg) as conn:
             conn.read_only = True
