@@ -65,6 +65,11 @@ def declarations(draw: Any) -> dict[str, Any]:
                 default = draw(DEFAULTS)
                 if default != "absent":
                     spec["default"] = default
+                rule = draw(st.integers(0, 9))
+                if rule == 0:
+                    spec["unique"] = True  # a shared default then clashes over two rows or more
+                elif rule == 1:
+                    spec["check"] = f"{quote_ident(cname)} IS NOT 0"  # which a default of 0 fails
                 if pk_tables and draw(st.integers(0, 4)) == 0:
                     parent, parent_col = draw(st.sampled_from(pk_tables))
                     spec["type"] = "INTEGER"
@@ -210,11 +215,14 @@ def heal_scenario(tmp_path_factory: Any, scenario: tuple[dict[str, Any], list[st
 
     dry = heal(folder, mode=Mode.DRY_RUN)
     predicted = {(f.check, f.target) for f in dry.findings if f.status is Status.ERROR and not f.action}
+    planned = {(f.check, f.target) for f in dry.findings if f.status is Status.ERROR and f.action}
     healed = heal(folder)
     for finding in healed.findings:
         if finding.status is Status.ERROR:
             assert finding.message.startswith(DOCUMENTED_ERRORS) or "cannot create index" in finding.message, finding
     assert errors(healed.findings) == predicted, (dry.findings, healed.findings)
+    made = {(f.check, f.target) for f in healed.findings if f.status is Status.HEALED and f.check != "db.backup"}
+    assert made == planned, (planned ^ made)  # what the dry run said heal would do, heal did: no more, no less
 
     conn = sqlite3.connect(db)
     after_rows = snapshot_rows(conn)

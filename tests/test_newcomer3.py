@@ -133,3 +133,140 @@ def test_a_port_left_in_time_wait_is_free_for_the_app(tmp_path, monkeypatch):
         assert finding.status.value == "error" and "in use" in finding.message
     finally:
         held.close()
+
+
+# ---------------------------------------------------------------- 4. what --dry-run says heal will do, heal does
+
+def _populated(folder, strict=False):
+    import sqlite3
+
+    conn = sqlite3.connect(folder / "app.db")
+    conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)" + (" STRICT" if strict else ""))
+    conn.executemany("INSERT INTO items (name) VALUES (?)", [("a",), ("b",), ("c",)])
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("column, words, strict", [
+    ({"type": "TEXT", "unique": True, "default": "x"}, "UNIQUE refuses the same value twice", False),
+    ({"type": "INTEGER", "default": 0, "check": "qty > 0"}, "fails its CHECK (qty > 0) in 3 existing row(s)", False),
+    ({"type": "INTEGER", "default": "abc"}, "is not a INTEGER value, which the STRICT table items refuses", True),
+])
+def test_a_column_no_existing_row_can_take_is_predicted_and_the_rest_still_heals(tmp_path, column, words, strict):
+    import sqlite3
+
+    _populated(tmp_path, strict)
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"items": {"columns": {
+        "id": {"type": "INTEGER", "primary_key": True}, "name": "TEXT", "qty": column,
+        "note": {"type": "TEXT", "default": "n/a"}}, "indexes": [{"columns": ["name"]}]}}}}})
+    dry = json.loads(invoke(tmp_path, "heal.db", "--dry-run", "--json").stdout)
+    healed = invoke(tmp_path, "heal.db", "--json")
+    done = json.loads(healed.stdout)
+    predicted = {(f["target"], f["status"]) for f in dry["checks"] if f["status"] == "error" and "qty" in f["target"]}
+    assert predicted == {("app.db:items.qty", "error")}
+    [qty] = [f for f in done["checks"] if f["target"] == "app.db:items.qty"]
+    assert qty["status"] == "error" and words in qty["message"], qty
+    # every other change the dry run announced was made
+    would = {f["target"] for f in dry["checks"] if "heal would" in f["message"]}
+    made = {f["target"] for f in done["checks"] if f["status"] == "healed"}
+    assert would == made == {"app.db:items.note", "app.db:items#idx_items_name"}
+    conn = sqlite3.connect(tmp_path / "app.db")
+    assert [r[1] for r in conn.execute("PRAGMA table_info(items)")] == ["id", "name", "note"]
+    assert conn.execute("SELECT count(*) FROM items").fetchone() == (3,)
+    conn.close()
+
+
+# ---------------------------------------------------------------- 7. --restore over a corrupt file with a junk journal
+
+def _damage(db):
+    data = bytearray(db.read_bytes())
+    for i in range(4096 + 100, len(data), 997):
+        data[i] = (data[i] + 77) % 256
+    db.write_bytes(bytes(data))
+
+
+def test_restore_replaces_a_corrupt_file_whose_journal_is_junk(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (a TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", [("keep" * 50,)] * 200)
+    conn.commit()
+    conn.close()
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {"a": "TEXT", "b": "TEXT"}}}}}})
+    assert invoke(tmp_path, "heal.db").returncode == 0  # a change to an existing database: a backup first
+    _damage(db)
+    (tmp_path / "app.db-journal").write_bytes(b"this is junk, not a journal" * 10)
+    check = invoke(tmp_path, "heal.db")
+    assert check.returncode == 1 and "database is corrupt" in check.stdout and "--restore" in check.stdout
+    p = invoke(tmp_path, "heal.db", "--restore", "--json")
+    [restored] = [f for f in json.loads(p.stdout)["checks"] if f["check"] == "db.restore"]
+    assert p.returncode == 0 and restored["status"] == "healed", p.stdout
+    assert "seconds ago" in restored["message"] and "-journal)" in restored["message"]
+    assert sorted(f.name for f in tmp_path.glob("app.db.corrupt-*")) == sorted(
+        [n for n in (restored["message"].split("kept as ")[1].split(" (with ")[0],) if n] +
+        [restored["message"].split("(with ")[1].rstrip(")")])
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM t").fetchone() == (200,)
+
+
+def test_a_corrupt_file_without_a_backup_is_not_sent_to_restore(tmp_path):
+    db = tmp_path / "app.db"
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (a TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", [("keep" * 50,)] * 200)
+    conn.commit()
+    conn.close()
+    _damage(db)
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
+    p = invoke(tmp_path, "heal.db")
+    assert p.returncode == 1 and "no backup of it" in p.stdout and "--restore" not in p.stdout, p.stdout
+
+
+# ---------------------------------------------------------------- 6. rowid, oid and _rowid_ as column names, both paths
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bulk", [False, True], ids=["one-by-one", "bulk"])
+def test_columns_named_like_the_rowid_keep_every_row_on_both_paths(tmp_path, monkeypatch, bulk):
+    """The generative test's intermittent case, enumerated: every mix of rowid/oid/_rowid_ as existing and
+    new columns, with and without an INTEGER PRIMARY KEY, added plainly, NOT NULL or UNIQUE."""
+    import itertools
+    import sqlite3
+
+    from selfheal.context import Mode
+    from selfheal.planning import plan as plan_module
+    from selfheal.runner import run
+
+    if bulk:
+        monkeypatch.setattr(plan_module, "BULK_REBUILDS", 1)
+        monkeypatch.setattr(plan_module, "BULK_ADD_COLUMNS", 1)
+    names = ["rowid", "oid", "_rowid_", "a"]
+    kinds = [{"type": "TEXT", "not_null": True, "default": "x"}, {"type": "TEXT", "unique": True}, "TEXT"]
+    for n, (existing, new, pk, kind) in enumerate(itertools.product(
+            [c for k in (1, 2, 3) for c in itertools.combinations(names, k)], names, (False, True), kinds)):
+        if new in existing:
+            continue
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        conn = sqlite3.connect(folder / "p.db")
+        cols = ", ".join(f'"{c}" INTEGER' + (" PRIMARY KEY" if pk and i == 0 else "") for i, c in enumerate(existing))
+        conn.execute(f"CREATE TABLE t ({cols})")
+        conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(existing))})",
+                         [tuple(r * 10 + i + 1 for i in range(len(existing))) for r in range(3)])
+        conn.commit()
+        before = conn.execute("SELECT * FROM t ORDER BY 1").fetchall()
+        conn.close()
+        declared = {c: ({"type": "INTEGER", "primary_key": True} if pk and i == 0 else "INTEGER")
+                    for i, c in enumerate(existing)}
+        write_schema(folder, {"databases": {"p.db": {"tables": {"t": {"columns": {**declared, new: kind}}}}}})
+        dry = run(folder / "schema.json", Mode.DRY_RUN, ("db",))
+        healed = run(folder / "schema.json", Mode.HEAL, ("db",))
+        predicted = {f.target for f in dry.findings if f.status.value == "error" and not f.action}
+        assert {f.target for f in healed.findings if f.status.value == "error"} == predicted, (existing, new, kind)
+        conn = sqlite3.connect(folder / "p.db")
+        shown = ", ".join(f'"{c}"' for c in existing)
+        assert conn.execute(f"SELECT {shown} FROM t ORDER BY 1").fetchall() == before, (existing, new, kind)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.close()

@@ -3,6 +3,8 @@ rows exist), and the answers the caller gathers from the live database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -23,6 +25,8 @@ class Facts:
     parent_rows: frozenset[tuple[str, str, str]] = frozenset()
     # seed rows found: (folded table, key values) -> the live values of the row's columns (absent: not there)
     seed_rows: dict[tuple[str, tuple[Literal, ...]], dict[str, Literal]] = field(default_factory=dict)
+    # new columns whose one default the existing rows cannot all take: (folded table, folded column) -> why
+    refused_values: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 NO_FACTS = Facts()  # a database that does not exist yet has no rows to ask about
@@ -39,6 +43,21 @@ class FactsNeeded:
     parent_values: tuple[ParentValue, ...] = ()
     # (live table, key columns, key values, live columns to read) for each declared seed row
     seeds: tuple[tuple[str, tuple[str, ...], tuple[Literal, ...], tuple[str, ...]], ...] = ()
+    # new columns whose default every existing row gets, with what may refuse it
+    values: tuple[ValueQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValueQuestion:
+    """Can every existing row of `table` take `default` in a new column? (UNIQUE, CHECK, a STRICT type)"""
+
+    table: str
+    column: str
+    type: str
+    default: str  # its SQL
+    check: str = ""
+    unique: bool = False
+    strict: bool = False
 
 
 def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
@@ -47,6 +66,7 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
         return FactsNeeded()
     emptiness, uniqueness, parents = [], [], []
     seeds: list[tuple[str, tuple[str, ...], tuple[Literal, ...], tuple[str, ...]]] = []
+    questions: list[ValueQuestion] = []
     for table in desired.tables:
         live = actual.table(table.name)
         if live is None:
@@ -59,6 +79,10 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
             value = fixed_reference(column)
             if value and actual.table(value[0]) is not None:
                 parents.append(value)
+            shared = shared_default(column)
+            if shared is not None and (column.unique or column.check or live.strict):
+                questions.append(ValueQuestion(live.name, column.name, column.type, shared, column.check, column.unique,
+                                            live.strict))
         for index in table.indexes:
             key = clash_key(table, live, index)
             if key is not None:
@@ -69,7 +93,7 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
                 values = dict(row)
                 readable = tuple(live.column(c).name for c, _ in row if live.column(c))  # type: ignore[union-attr]
                 seeds.append((live.name, key_cols, tuple(values[c] for c in table.primary_key), readable))
-    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents), tuple(seeds))
+    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents), tuple(seeds), tuple(questions))
 
 
 def shared_default(column: Column) -> Optional[str]:
@@ -125,6 +149,32 @@ def column_pairs(table: Table, live: Table) -> list[tuple[Column, Optional[Colum
             a.name == b.name for a, b in zip(table.columns, live.columns, strict=True)):
         return list(zip(table.columns, live.columns, strict=True))
     return [(c, live.column(c.name)) for c in table.columns]
+
+
+def refused_values(conn: Any, needed: FactsNeeded, errors: tuple[type[BaseException], ...],
+                   guard: Callable[[], AbstractContextManager[Any]] = nullcontext) -> dict[tuple[str, str], str]:
+    """For each new column's shared default: why the existing rows cannot all take it (UNIQUE over two or
+    more rows, its own CHECK failing), asked of the live rows (`guard` isolates a probe the server refuses:
+    a savepoint on PostgreSQL); a STRICT type is the engine's own question (see the SQLite engine)."""
+    out = {}
+    for q in needed.values:
+        key = (fold(q.table), fold(q.column))
+        if q.unique and conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {sql.quote_ident(q.table)} LIMIT 2) "
+                                     "AS rows_seen").fetchone()[0] > 1:
+            out[key] = (f"cannot be added: every existing row would get its default {q.default}, and UNIQUE "
+                        "refuses the same value twice")
+        elif q.check:
+            probe = (f"SELECT count(*) FROM (SELECT *, {q.default} AS {sql.quote_ident(q.column)} FROM "
+                     f"{sql.quote_ident(q.table)}) AS {sql.quote_ident(q.table)} WHERE NOT ({q.check})")
+            try:
+                with guard():
+                    failing = int(conn.execute(probe).fetchone()[0])
+            except errors:
+                continue  # a probe the engine cannot run says nothing; the heal itself will
+            if failing:
+                out[key] = (f"cannot be added: its default {q.default} fails its CHECK ({q.check}) in {failing} "
+                            "existing row(s)")
+    return out
 
 
 def row_facts(conn: Any, needed: FactsNeeded) -> tuple[frozenset[str], dict[tuple[str, tuple[str, ...]], int]]:

@@ -212,6 +212,9 @@ def _why_not_added(column: Column, table: Table, live: Table, facts: Facts, keys
         return (f"cannot be added: its default {value} is not a value of {parent}.{parent_col}, so every existing "
                 "row would break the reference",
                 f"declare a default that exists in {parent}.{parent_col}, or no default (NULL)")
+    refused = facts.refused_values.get((fold(live.name), fold(column.name)))
+    if refused:
+        return refused, "declare a default every existing row can take (or none), or add and fill it by hand"
     return None
 
 

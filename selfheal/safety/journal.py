@@ -80,7 +80,7 @@ def _copy_durably(source: Path, target: Path) -> None:
         os.fsync(out.fileno())
 
 
-def _sound_alone(path: Path, timeout: float) -> str:
+def sound_alone(path: Path, timeout: float) -> str:
     """soundness() of a copy of the database without its journal ("" when sound)."""
     with tempfile.TemporaryDirectory(prefix="selfheal-") as tmp:
         copy = Path(tmp) / "db"
@@ -109,7 +109,7 @@ def recover(path: Path, label: str, state_dir: Path, backup_folder: Path, timeou
     _copy_durably(path, saved)
     _copy_durably(journal, Path(str(saved) + "-journal"))
     if junk:
-        problem = _sound_alone(path, timeout)
+        problem = sound_alone(path, timeout)
         if problem:
             raise RecoveryFailed(f"the leftover -journal is not an SQLite journal and the database is not sound "
                                  f"without it ({problem}); both were left as they were")

@@ -13,7 +13,7 @@ from pathlib import Path
 from selfheal.findings import Finding, Status
 from selfheal.safety.audit import Audit
 from selfheal.safety.backup import newest_good_backup
-from selfheal.safety.journal import needs_recovery
+from selfheal.safety.journal import is_junk, journal_of, needs_recovery, sound_alone
 from selfheal.safety.lock import failure
 from selfheal.safety.safefile import UnsafePath, link_problem, new_file_beside, project_owner
 from selfheal.safety.sqlitefile import connect, error_text, header_problem, is_corruption, soundness
@@ -29,7 +29,10 @@ def corruption(path: Path, timeout: float) -> str:
         if problem:
             return problem
         if needs_recovery(path, timeout):
-            return ""  # the database check recovers it, with a backup of the pair first
+            if not is_junk(journal_of(path)):
+                return ""  # a real hot journal: the database check recovers it, with a backup of the pair first
+            problem = sound_alone(path, timeout)  # junk holds nothing to recover: judge the file alone
+            return f"{problem} (and its -journal is not an SQLite journal)" if problem else ""
         conn = connect(path, readonly=True, timeout=timeout)
         try:
             return soundness(conn)
@@ -39,6 +42,20 @@ def corruption(path: Path, timeout: float) -> str:
         return ""
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         return error_text(exc) if is_corruption(exc) else ""
+
+
+def age_of(backup: Path) -> str:
+    """ " (made 3 hours ago)" from a backup's name (its UTC time), "" when the name says no time."""
+    try:
+        made = datetime.strptime(backup.name.split(".")[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return ""
+    seconds = max(0, int((datetime.now(timezone.utc) - made).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f" (made {count} {unit}{'s' if count != 1 else ''} ago: changes since then are not in it)"
+    return f" (made {seconds} second{'s' if seconds != 1 else ''} ago)"
 
 
 def restore(path: Path, label: str, problem: str, *, root: Path, state_dir: Path, healing: bool,
@@ -56,8 +73,9 @@ def restore(path: Path, label: str, problem: str, *, root: Path, state_dir: Path
     action = f"move {label} to {aside.name}; copy {shown} to {label}"
     if not healing:
         return Finding("db.restore", label, Status.ERROR, f"corrupt ({problem}); would restore {backup.name}, "
-                       f"the newest good backup{passed_over}", action=action)
+                       f"the newest good backup{age_of(backup)}{passed_over}", action=action)
     temp = None
+    moved: list[str] = []
     try:
         take_lock()
         problem_link = link_problem(path, project_owner(root))
@@ -77,6 +95,7 @@ def restore(path: Path, label: str, problem: str, *, root: Path, state_dir: Path
             side = Path(str(path) + suffix)
             if side.exists():
                 os.replace(side, Path(str(aside) + suffix))
+                moved.append(aside.name + suffix)
         os.replace(temp, path)
     except Exception as exc:
         if temp is not None:
@@ -85,4 +104,5 @@ def restore(path: Path, label: str, problem: str, *, root: Path, state_dir: Path
         return Finding("db.restore", label, Status.ERROR, f"restore failed: {reason}", hint=hint)
     audit.record("db.restore", label, action, "applied")
     return Finding("db.restore", label, Status.HEALED, f"was corrupt ({problem}); restored {backup.name}, the "
-                   f"newest good backup{passed_over}; the corrupt file kept as {aside.name}", action=action)
+                   f"newest good backup{age_of(backup)}{passed_over}; the corrupt file kept as {aside.name}"
+                   + (f" (with {', '.join(moved)})" if moved else ""), action=action)

@@ -28,7 +28,7 @@ from selfheal.engines.postgres.types import pg_type, split
 from selfheal.findings import Finding, Status, command
 from selfheal.model import Database, Project, fold
 from selfheal.planning.differences import Difference
-from selfheal.planning.facts import row_facts
+from selfheal.planning.facts import refused_values, row_facts
 from selfheal.planning.ops import Op, op_targets
 from selfheal.planning.outcome import report_plan
 from selfheal.planning.plan import Capabilities, Facts, Plan, facts_needed, plan
@@ -235,7 +235,11 @@ def gather_facts(conn: Any, needed: Any) -> Facts:
                            tuple(None if v is None else str(v) for v in key)).fetchone()
         if row is not None:
             seed_rows[(fold(table), key)] = {fold(c): v for c, v in zip(readable, row, strict=False)}
-    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=frozenset(), seed_rows=seed_rows)
+    import psycopg
+
+    refused = refused_values(conn, needed, (psycopg.Error,), guard=conn.transaction)
+    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=frozenset(), seed_rows=seed_rows,
+                 refused_values=refused)
 
 
 def _holders(url: str, namespace: str, psycopg: Any) -> str:

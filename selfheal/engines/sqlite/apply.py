@@ -7,7 +7,7 @@ import sqlite3
 
 from selfheal.engines.sqlite import catalog
 from selfheal.model import Database, fold
-from selfheal.planning.facts import row_facts
+from selfheal.planning.facts import refused_values, row_facts
 from selfheal.planning.ops import (
     AddColumn,
     AddColumnsInBulk,
@@ -21,7 +21,7 @@ from selfheal.planning.ops import (
     op_tables,
     op_target,
 )
-from selfheal.planning.plan import Facts, FactsNeeded, facts_needed, plan
+from selfheal.planning.plan import STRICT_TYPES, Facts, FactsNeeded, facts_needed, plan
 from selfheal.planning.sql import quote_ident, quote_literal
 from selfheal.safety.sqlitefile import error_text, quick_check
 
@@ -45,7 +45,33 @@ def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
         row = conn.execute(f"SELECT {selected} FROM {quote_ident(table)} WHERE {where}", key).fetchone()
         if row is not None:
             seed_rows[(fold(table), key)] = {fold(c): v for c, v in zip(readable, row, strict=False)}
-    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=parent_rows, seed_rows=seed_rows)
+    refused = refused_values(conn, needed, (sqlite3.Error, sqlite3.Warning))
+    refused.update(_strict_refusals(conn, needed, refused))
+    return Facts(nonempty=nonempty, clashes=clashes, parent_rows=parent_rows, seed_rows=seed_rows,
+                 refused_values=refused)
+
+
+def _strict_refusals(conn: sqlite3.Connection, needed: FactsNeeded, known: dict[tuple[str, str], str]
+                     ) -> dict[tuple[str, str], str]:
+    """New columns of STRICT tables with rows whose default SQLite would not store in the column's type
+    (asked of an in-memory STRICT table: '12' is an INTEGER there, 'abc' is not)."""
+    out = {}
+    for q in needed.values:
+        key = (fold(q.table), fold(q.column))
+        if not q.strict or key in known or q.type.upper() not in STRICT_TYPES:
+            continue
+        if not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(q.table)})").fetchone()[0]:
+            continue
+        memory = sqlite3.connect(":memory:")
+        try:
+            memory.execute(f"CREATE TABLE probe (x {q.type} DEFAULT {q.default}) STRICT")
+            memory.execute("INSERT INTO probe DEFAULT VALUES")
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            out[key] = (f"cannot be added: its default {q.default} is not a {q.type.upper()} value, which the "
+                        f"STRICT table {q.table} refuses ({exc})")
+        finally:
+            memory.close()
+    return out
 
 
 def apply_plan(conn: sqlite3.Connection, desired: Database, label: str, ops: list[Op], facts: Facts) -> None:
@@ -61,7 +87,12 @@ def apply_plan(conn: sqlite3.Connection, desired: Database, label: str, ops: lis
                 # bump past the current value so every connection re-reads the rewritten schema
                 statement = f"PRAGMA schema_version = {conn.execute('PRAGMA schema_version').fetchone()[0] + 1}"
             before = conn.total_changes
-            inserted = conn.execute(statement).rowcount
+            try:
+                inserted = conn.execute(statement).rowcount
+            except sqlite3.Error as exc:  # unforeseen: name the object and the statement, then roll back
+                shown = " ".join(statement.split())
+                raise HealFailed(f"{op_target(label, op)}: SQLite refused {shown[:160]}"
+                                 f"{'…' if len(shown) > 160 else ''}: {error_text(exc)}") from exc
             if isinstance(op, InsertRows) and conn.total_changes - before != max(inserted, 0):
                 raise HealFailed(f"inserting a seed row into {op.table} made its triggers change "
                                  f"{conn.total_changes - before - max(inserted, 0)} other row(s); healing only adds")

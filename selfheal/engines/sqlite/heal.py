@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -20,7 +21,7 @@ from selfheal.planning.ops import (
 from selfheal.planning.outcome import report_plan
 from selfheal.planning.plan import Facts, Plan, facts_needed, plan
 from selfheal.safety import journal
-from selfheal.safety.backup import backup_folder, write_backup
+from selfheal.safety.backup import backup_folder, backups_of, write_backup
 from selfheal.safety.lock import ProjectLocked, failure
 from selfheal.safety.safefile import fsync_folder, new_file_beside
 from selfheal.safety.sqlitefile import (
@@ -35,6 +36,15 @@ from selfheal.safety.sqlitefile import (
 
 def check_database(ctx: RunContext, desired: Database, path: Path, label: str, create: bool = True) -> list[Finding]:
     """Check one database file against its declaration; heal it when the run may."""
+    findings = _check_file(ctx, desired, path, label, create)
+    if any(f.check == "db.integrity" for f in findings) and not backups_of(ctx.project.state_dir, label):
+        hint = ("it was not touched, and selfheal has no backup of it: recover it with the sqlite3 shell's "
+                ".recover, or from your own copies")
+        findings = [replace(f, hint=hint) if f.check == "db.integrity" else f for f in findings]
+    return findings
+
+
+def _check_file(ctx: RunContext, desired: Database, path: Path, label: str, create: bool) -> list[Finding]:
     timeout = ctx.project.lock_timeout
     if not path.exists():
         if not create:
@@ -62,6 +72,8 @@ def check_database(ctx: RunContext, desired: Database, path: Path, label: str, c
                 recovered.append(done)
                 ctx.audit.record("db.recovered", label, done.action, "applied")
     except Exception as exc:  # RecoveryFailed, ProjectLocked, OSError, sqlite3.Error: the file is as it was
+        if is_corruption(exc) and journal.is_junk(journal.journal_of(path)):  # nothing to recover: it is damaged
+            return [_corrupt(label, f"{error_text(exc)} (and its -journal is not an SQLite journal)")]
         reason, hint = failure(exc, "nothing was lost: the database and its journal were left in place (and backed "
                                "up where possible); open it with the sqlite3 shell as its owner")
         if not isinstance(exc, OSError):
@@ -265,8 +277,9 @@ def _heal_failed(label: str, exc: BaseException, timeout: float) -> Finding:
     """A rolled-back heal: locked or read-only as such; anything else (even SQLite calling its own
     rejected change "malformed") is the change's fault, never the sound file's, so never "corrupt"."""
     text = error_text(exc)
-    if isinstance(exc, sqlite3.Error) and not is_corruption(exc):
-        found = _sqlite_error(label, exc, timeout, otherwise="")
+    cause = exc.__cause__ if isinstance(exc, HealFailed) and isinstance(exc.__cause__, sqlite3.Error) else exc
+    if isinstance(cause, sqlite3.Error) and not is_corruption(cause):
+        found = _sqlite_error(label, cause, timeout, otherwise="")
         if found.message:
             return found
     return Finding("db.file", label, Status.ERROR, f"heal rolled back, nothing was changed: {text}",
