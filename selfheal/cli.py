@@ -14,10 +14,26 @@ from selfheal.runner import ALL_PARTS, Report, run
 from selfheal.text import printable
 
 
-def resolve_schema(schema: Optional[str], default_dir: Path, name: str = "schema.json") -> Path:
-    """--schema, else $SELFHEAL_SCHEMA, else schema.json (or the configured name) beside tasks.py."""
-    chosen = schema or os.environ.get("SELFHEAL_SCHEMA") or str(default_dir / name)
-    return Path(chosen).expanduser().absolute()
+def resolve_schema(schema: Optional[str], default_dir: Path, name: str = "schema.json",
+                   search_up: bool = False) -> Path:
+    """--schema, else $SELFHEAL_SCHEMA, else schema.json (or the configured name) in default_dir (beside
+    tasks.py); with search_up (the selfheal command, run in a subfolder), the nearest one above it."""
+    chosen = schema or os.environ.get("SELFHEAL_SCHEMA")
+    if chosen:
+        return Path(chosen).expanduser().absolute()
+    if search_up:
+        found = nearest(default_dir.absolute(), name)
+        if found is not None:
+            return found
+    return (default_dir / name).absolute()
+
+
+def nearest(folder: Path, name: str = "schema.json") -> Optional[Path]:
+    """The file `name` in folder or the nearest folder above it, if any."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / name).is_file():
+            return candidate / name
+    return None
 
 
 def execute(title: str, schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *,
@@ -104,8 +120,9 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
                 from selfheal.safety.safefile import shared_mode, write_private
 
                 write_private(out, text.encode("utf-8"), shared_mode(out))
-                print(f"wrote {out}: declare it with \"sql\": {json.dumps(out.name)} in a databases entry",
-                      file=sys.stderr)
+                declared = Path(os.path.relpath(out.absolute(), base)).as_posix()
+                print(f"wrote {out}: declare it with \"sql\": {json.dumps(declared)} in a databases entry of the "
+                      f"schema.json in {base}", file=sys.stderr)
             return 0
         else:
             live, notes = engine.snapshot(str(database), base, "public")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from selfheal.cli import show
 from selfheal.context import Mode
+from selfheal.findings import Status
 from selfheal.model import AppSpec, Project
-from selfheal.runner import ALL_PARTS, run
+from selfheal.runner import ALL_PARTS, Report, run
 from selfheal.safety.lock import LOCK_HINT
 
 
@@ -33,8 +34,12 @@ def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: 
     if report.exit_code == 1:
         # validate already healed what heal would: this pass re-checks, and retries what a lock got in the way of
         say("errors remain after validation; healing and validating again")
+        before = _errors(report)
         report = run(schema_path, Mode.HEAL, ALL_PARTS, only=only, skip=skip)
-        show(report, "up: re-validate", Mode.HEAL, as_json=False, quiet=True, verbose=False)
+        if _errors(report) == before:  # nothing changed: the report above says it all, once
+            say(f"the same {len(before)} error{'s' if len(before) != 1 else ''} remain (shown above)")
+        else:
+            show(report, "up: re-validate", Mode.HEAL, as_json=False, quiet=True, verbose=False)
         if report.exit_code == 1:
             say("not starting the app: the errors above need a person (each says what to do)")
             return 1
@@ -48,6 +53,10 @@ def up(schema_path: Path, *, yes: bool = False, strict: bool = False, no_start: 
         say("no \"app\" command in schema.json: nothing to start")
         return report.exit_code
     return start_app(project, project.app, app_args)
+
+
+def _errors(report: Report) -> set[tuple[str, str, str]]:
+    return {(f.check, f.target, f.message) for f in report.findings if f.status is Status.ERROR}
 
 
 def _accept_warnings(strict: bool, yes: bool) -> bool:

@@ -103,6 +103,7 @@ class Table:
     checks: tuple[str, ...] = ()  # declared table CHECK expressions
     unique: tuple[tuple[str, ...], ...] = ()  # UNIQUE constraints over several columns
     foreign_keys: tuple[ForeignKey, ...] = ()  # foreign keys over several columns
+    source: str = ""  # declared in an SQL file: its path (messages name it instead of schema.json)
 
     @cached_property
     def uses_constraint_keys(self) -> bool:
@@ -139,6 +140,7 @@ class Database:
     url_env: str = ""  # a PostgreSQL database: the environment / .env key holding its connection URL
     namespace: str = "public"  # PostgreSQL: the schema (namespace) its objects live in
     engine: str = "sqlite"  # the name under which selfheal.engines registers the engine that serves it
+    declared_in: str = "schema.json"  # the declaration file's name (schema.postgres.json, …), for messages
 
     @cached_property
     def _by_name(self) -> dict[str, Table]:

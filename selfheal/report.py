@@ -82,16 +82,16 @@ def report_lines(report: Report, title: str, quiet: bool = False, verbose: bool 
                 shown = printable(statement, keep_newlines=True)
                 lines.append([("    " + shown.replace("\n", "\n    "), "dim")])
     if report.drift is not None:
-        lines.extend(drift_lines(report.drift))
+        lines.extend(drift_lines(report.drift, report.project.schema_path.name if report.project else "schema.json"))
     lines.append([summary_line(report)])
     return lines
 
 
-def drift_lines(rows: list[Any]) -> list[list[Segment]]:
+def drift_lines(rows: list[Any], declared_in: str = "schema.json") -> list[list[Segment]]:
     """The drift report: one row per difference, declared and actual side by side."""
     if not rows:
-        return [[("Drift: none — every database matches schema.json", "green")]]
-    headers = ("object", "aspect", "declared (schema.json)", "actual (database)")
+        return [[(f"Drift: none — every database matches {declared_in}", "green")]]
+    headers = ("object", "aspect", f"declared ({declared_in})", "actual (database)")
     table = [headers] + [tuple(map(printable, (r.target, r.aspect, r.declared, r.actual))) for r in rows]
     widths = [min(48, max(len(row[i]) for row in table)) for i in range(3)]
     out: list[list[Segment]] = [[(f"Drift: {len(rows)} difference{'s' if len(rows) != 1 else ''}", "bold")]]

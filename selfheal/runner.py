@@ -122,6 +122,11 @@ def run(schema_path: Path, mode: Mode, parts: Iterable[str] = ALL_PARTS, *, back
     try:
         for part in selected(parts, only, skip):
             findings.extend(_CHECKS[part](ctx, install=install, node=node))
+    except KeyboardInterrupt:
+        if mode is Mode.HEAL and project.state_dir.exists():  # each database is as before or fully healed
+            ctx.audit.record("run", project.schema_path.name, " ".join(parts), "interrupted",
+                             done=[f"{f.check} {f.target}" for f in findings if f.status is Status.HEALED])
+        raise
     finally:
         ctx.close()
     if only:

@@ -6,12 +6,21 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Any, NoReturn, Optional
 
-from invoke import Collection, Context, Exit, task
+from invoke import Collection, Context, Exit
+from invoke import task as invoke_task
 
 from selfheal import cli
 from selfheal.context import Mode
+
+
+def task(*args: Any, **kwargs: Any) -> Any:
+    """Invoke's @task with long flags only: generated short ones meant different things per task
+    (-o was --jobs here and --out there, -r --drift and --restore)."""
+    kwargs.setdefault("auto_shortflags", False)
+    return invoke_task(*args, **kwargs)
+
 
 COMMON_HELP = {
     "schema": "schema.json to use (default: $SELFHEAL_SCHEMA, else schema.json beside tasks.py; for the "
@@ -30,7 +39,8 @@ def _schema(c: Context, schema: Optional[str]) -> Path:
     settings = c.config.get("selfheal", {})
     try:
         root = Path(settings.get("root") or Path.cwd())
-        return cli.resolve_schema(schema, root, settings.get("schema_name") or "schema.json")
+        return cli.resolve_schema(schema, root, settings.get("schema_name") or "schema.json",
+                                  search_up=not settings.get("root"))
     except FileNotFoundError:  # os.getcwd() of a folder removed while the shell was in it
         _usage("the current folder no longer exists (removed after this shell entered it): cd into the project "
                "again")
@@ -167,7 +177,9 @@ def snapshot_task(c, database, out=None, name=None, schema=None, format="json"):
               "describes each option")
         return
 
-    chosen = out or schema or os.environ.get("SELFHEAL_SCHEMA")
+    # the key (and an SQL file's "sql" path) is relative to the schema it is for: --out when that is the
+    # schema.json the entry goes into; an SQL file is not a schema, so then --schema or the current folder
+    chosen = (out if format != "sql" else None) or schema or os.environ.get("SELFHEAL_SCHEMA")
     base = Path(chosen).expanduser().absolute().parent if chosen else Path.cwd()
     _finish(snapshot(Path(database), Path(out) if out else None, name, base, format))
 
@@ -179,6 +191,10 @@ def init(c, schema=None, json=False):
     from selfheal.adopt import init as adopt
 
     target = Path(schema or "schema.json").expanduser().absolute()
+    above = cli.nearest(target.parent.parent) if schema is None else None
+    if above is not None:
+        _usage(f"{above} already describes this folder (it is inside that project): run `init` there, edit that "
+               "schema.json, or give --schema to write a separate one here")
     _finish(cli.guarded(lambda: adopt(target, as_json=json), as_json=json))
 
 

@@ -270,3 +270,121 @@ def test_columns_named_like_the_rowid_keep_every_row_on_both_paths(tmp_path, mon
         assert conn.execute(f"SELECT {shown} FROM t ORDER BY 1").fetchall() == before, (existing, new, kind)
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         conn.close()
+
+
+# ---------------------------------------------------------------- 8. the smaller things
+
+def test_an_sql_snapshot_written_elsewhere_is_declared_relative_to_the_schema(tmp_path):
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "shop.db").execute("CREATE TABLE t (a TEXT)").connection.close()
+    (tmp_path / "schema").mkdir()
+    write_schema(tmp_path, {})
+    p = invoke(tmp_path, "schema.snapshot", "shop.db", "--format", "sql", "--out", "schema/shop.sql")
+    assert p.returncode == 0 and '"sql": "schema/shop.sql"' in p.stderr, p.stderr
+
+
+def test_a_json_view_sees_the_tables_of_the_sql_file_beside_it(tmp_path):
+    (tmp_path / "s.sql").write_text("CREATE TABLE shop (id INTEGER PRIMARY KEY, name TEXT);\n"
+                                    "CREATE VIEW shop_names AS SELECT name FROM shop;\n")
+    write_schema(tmp_path, {"databases": {"s.db": {"sql": "s.sql", "views": {
+        "v": "SELECT id FROM shop", "w": "SELECT name FROM shop_names"}}}})
+    p = invoke(tmp_path, "validate")
+    assert p.returncode == 0, p.stdout
+    assert invoke(tmp_path, "validate", "--check").returncode == 0
+
+
+def test_messages_name_the_file_that_declares_the_object(tmp_path):
+    import sqlite3
+
+    (tmp_path / "s.sql").write_text("CREATE TABLE shop (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n")
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.execute("CREATE TABLE shop (id INTEGER PRIMARY KEY, name INTEGER)")
+    conn.close()
+    (tmp_path / "decl.json").write_text(json.dumps({"version": 1, "databases": {"s.db": {"sql": "s.sql"}}}))
+    p = invoke(tmp_path, "validate", "--check", "--schema", str(tmp_path / "decl.json"), schema=False)
+    assert "differs from s.sql" in p.stdout and "schema.json" not in p.stdout, p.stdout
+    drift = invoke(tmp_path, "validate", "--drift", "--schema", str(tmp_path / "decl.json"), schema=False)
+    assert "declared (decl.json)" in drift.stdout, drift.stdout
+
+
+def test_the_selfheal_command_finds_the_schema_above_and_init_never_nests_one(tmp_path):
+    write_schema(tmp_path, DB)
+    sub = tmp_path / "src" / "pkg"
+    sub.mkdir(parents=True)
+    p = selfheal(sub, "validate", "--check")
+    assert p.returncode == 1 and "app.db" in p.stdout, p.stdout  # the project's schema.json, from below
+    p = selfheal(sub, "init")
+    assert p.returncode == 1 and "already describes this folder" in p.stderr, p.stderr
+    assert not (sub / "schema.json").exists()
+
+
+def test_no_task_has_a_short_flag_that_means_something_else_elsewhere(tmp_path):
+    write_schema(tmp_path, {})
+    for task in ("validate", "heal.db", "up", "schema.snapshot", "heal.deps", "init", "checks"):
+        text = invoke(tmp_path, "--help", task, schema=False).stdout
+        assert not re.search(r"^\s+-[a-zA-Z],", text, re.MULTILINE), (task, text)
+
+
+def test_up_shows_errors_it_cannot_heal_once(tmp_path):
+    write_schema(tmp_path, {"python": ">=99", "app": {"command": [sys.executable, "-c", "pass"]}})
+    p = invoke(tmp_path, "up")
+    assert p.returncode == 1 and p.stdout.count("python.version") == 1, p.stdout
+    assert "the same 1 error remain" in p.stderr
+
+
+def test_a_rolled_back_retry_reuses_its_backup_and_is_in_the_audit(tmp_path):
+    import sqlite3
+
+    from selfheal.safety.backup import fingerprint, write_backup
+
+    db = tmp_path / "app.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (a TEXT)").connection.close()
+    state = tmp_path / ".selfheal"
+    first = write_backup(db, state, "app.db", 5, 1.0)
+    assert write_backup(db, state, "app.db", 5, 1.0) == first  # the file did not change: no second copy
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO t VALUES ('x')")
+    conn.commit()
+    conn.close()
+    assert write_backup(db, state, "app.db", 5, 1.0) != first and fingerprint(db)
+
+
+def test_an_interrupted_heal_is_in_the_audit_trail(tmp_path, monkeypatch):
+    from selfheal.context import Mode
+    from selfheal.runner import run
+    from selfheal.safety.audit import last_run
+
+    write_schema(tmp_path, {"directories": ["data"], **DB})
+
+    def interrupted(ctx, **_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(__import__("selfheal.runner", fromlist=["_CHECKS"])._CHECKS, "db", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "schema.json", Mode.HEAL, ("fs", "db"))
+    doc = last_run(tmp_path / ".selfheal")
+    assert doc is not None and doc["result"] == "interrupted" and doc["done"] == ["fs.directory data"]
+
+
+def test_sql_declared_indexes_are_reported_with_desc_and_where(tmp_path):
+    (tmp_path / "s.sql").write_text("CREATE TABLE t (a INTEGER, b TEXT);\n"
+                                    "CREATE INDEX t_a ON t (a DESC) WHERE b IS NOT NULL;\n")
+    write_schema(tmp_path, {"databases": {"s.db": {"sql": "s.sql"}}})
+    p = invoke(tmp_path, "heal.db", "--json")
+    [index] = [f for f in json.loads(p.stdout)["checks"] if f["check"] == "db.index"]
+    assert "(a DESC) WHERE b IS NOT NULL" in index["message"], index
+
+
+def test_a_long_heal_shows_a_spinner_on_a_terminal_only_after_a_second():
+    from selfheal.engines.sqlite.progress import Ticker
+
+    now = [0.0]
+    ticker = Ticker("healing app.db", clock=lambda: now[0])
+    now[0] = 0.5
+    assert ticker() == 0 and ticker.status is None  # quick work: nothing shown
+    now[0] = 2.0
+    assert ticker() == 0 and ticker.status is not None  # past a second: shown, work goes on
+    now[0] = 3.0
+    ticker()
+    ticker.stop()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from typing import Union
+from dataclasses import replace
+from typing import Optional, Union
 
 from selfheal.declare.collect import Collector
 from selfheal.declare.document import PathPart
@@ -35,11 +36,11 @@ class ObjectsBuilder(Collector):
         for name in clashes:
             self.problem(parts, f"{json.dumps(name)} is declared twice: in this database's JSON keys and in "
                          f"{declared.origin.get(fold(name), 'the SQL files')}")
-        merged = tables + tuple(declared.tables)
+        merged = tables + tuple(replace(t, source=declared.origin.get(fold(t.name), "")) for t in declared.tables)
         return merged, {**views, **dict(declared.views)}, {**triggers, **dict(declared.triggers)}
 
     def views_and_triggers(self, tables: tuple[Table, ...], views: dict[str, str], triggers: dict[str, str],
-                           parts: list[PathPart]) -> None:
+                           parts: list[PathPart], sql_views: Optional[dict[str, str]] = None) -> None:
         """Let SQLite parse each view and trigger over the declared tables, in an in-memory database."""
         from selfheal.planning.sql import create_table, create_view, quote_ident
 
@@ -50,7 +51,13 @@ class ObjectsBuilder(Collector):
                     memory.execute(create_table(table))
                 except sqlite3.Error:
                     pass  # the table's own problems are reported where it is declared
-            taken = {fold(t.name) for t in tables} | {fold(i.name) for t in tables for i in t.indexes if i.name}
+            for text in (sql_views or {}).values():  # an SQL file's views, for JSON views built on them
+                try:
+                    memory.execute(text)
+                except sqlite3.Error:
+                    pass  # reported where the SQL file is read
+            taken = {fold(t.name) for t in tables} | {fold(n) for n in sql_views or {}}
+            taken |= {fold(i.name) for t in tables for i in t.indexes if i.name}
             for kind, decl in (("view", views), ("trigger", triggers)):
                 self.case_clashes(decl, parts + [kind + "s"], kind)
                 for name, text in decl.items():

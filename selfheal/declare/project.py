@@ -101,12 +101,19 @@ class ProjectBuilder(TablesBuilder, ObjectsBuilder):
             seen[key] = db_path
             tables = self.tables(body.get("tables", {}), parts + ["tables"])
             views, triggers = dict(body.get("views", {})), dict(body.get("triggers", {}))
-            if views or triggers:
-                self.views_and_triggers(tables, views, triggers, parts)
-            if "sql" in body:
-                tables, views, triggers = self.sql_files(body["sql"], tables, views, triggers, parts + ["sql"])
+            sql_views: dict[str, str] = {}
+            if "sql" in body:  # first: the JSON views and triggers may use what the SQL files declare
+                merged, all_views, all_triggers = self.sql_files(body["sql"], tables, views, triggers,
+                                                                 parts + ["sql"])
+                sql_views = {n: v for n, v in all_views.items() if n not in views}
+                tables, views, triggers = merged, all_views, all_triggers
+            json_views = {n: v for n, v in views.items() if n not in sql_views}
+            json_triggers = dict(body.get("triggers", {}))
+            if json_views or json_triggers:
+                self.views_and_triggers(tables, json_views, json_triggers, parts, sql_views)
             out.append(Database(path=PurePosixPath(*PurePosixPath(db_path).parts).as_posix(), tables=tables,
-                                views=tuple(views.items()), triggers=tuple(triggers.items())))
+                                views=tuple(views.items()), triggers=tuple(triggers.items()),
+                                declared_in=self.path.name))
         return tuple(out)
 
     def server_database(self, label: str, body: dict[str, Any], parts: list[PathPart]) -> Optional[Database]:
@@ -129,4 +136,5 @@ class ProjectBuilder(TablesBuilder, ObjectsBuilder):
         for name, select in body.get("views", {}).items():
             self.expression(select, parts + ["views", name], statement=True, what="SELECT statement")
         return Database(path=label, tables=tables, views=tuple(body.get("views", {}).items()),
-                        url_env=match.group(1), namespace=body.get("schema", "public"), engine=self.rules.name)
+                        url_env=match.group(1), namespace=body.get("schema", "public"), engine=self.rules.name,
+                        declared_in=self.path.name)

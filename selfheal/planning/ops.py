@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -188,6 +189,8 @@ class CreateIndex(Rendered):
     def describe(self) -> str:
         """What the operation does, in words."""
         kind = "unique index" if self.index.unique else "index"
+        if self.index.sql and not self.index.terms:  # declared in SQL: its own text, DESC and WHERE included
+            return f"created {kind} {self.name} on {_index_body(self.index.sql)}"
         terms = self.index.terms or tuple(c or "" for c in self.index.columns)
         return f"created {kind} {self.name} on ({', '.join(terms)})" + (
             f" where {self.index.where}" if self.index.where else "")
@@ -343,3 +346,10 @@ def op_target(db_label: str, op: Op) -> str:
     if isinstance(op, InsertRows):
         return f"{db_label}:{op.table}[" + ";".join(op.row_key(r) for r in op.rows) + "]"
     return f"{db_label}:{op.table}#{op.name}"
+
+
+def _index_body(create_index: str) -> str:
+    """"(terms) WHERE …" of a CREATE INDEX statement, as written (white space folded)."""
+    code = sql.code_only(create_index)
+    on = re.search(r"\bON\b[^(]*\(", code, re.IGNORECASE)
+    return " ".join(create_index[on.end() - 1:].split()) if on else " ".join(create_index.split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Optional
 
 from selfheal.findings import Finding, Status, command, plural
@@ -102,6 +103,24 @@ def report_plan(desired: Database, label: str, the_plan: Plan, healed: bool, cre
                                f"{plural(len(table.indexes), 'index', 'indexes')} as declared"))
     out.extend(_op_findings(label, the_plan.ops, healed, render))
     out.extend(the_plan.findings)
+    return _name_the_declaration(desired, label, out)
+
+
+def _name_the_declaration(desired: Database, label: str, findings: list[Finding]) -> list[Finding]:
+    """The planner says "schema.json"; a table declared in an SQL file, or a declaration in another file
+    (schema.postgres.json), is named as it is."""
+    sources = {fold(t.name): t.source for t in desired.tables if t.source}
+    if not sources and desired.declared_in == "schema.json":
+        return findings
+    out = []
+    for finding in findings:
+        table = finding.target[len(label) + 1:].split(".")[0].split("#")[0] if finding.target.startswith(
+            label + ":") else ""
+        name = sources.get(fold(table)) or desired.declared_in
+        if name != "schema.json" and "schema.json" in finding.message + finding.hint:
+            finding = replace(finding, message=finding.message.replace("schema.json", name),
+                              hint=finding.hint.replace("schema.json", name))
+        out.append(finding)
     return out
 
 

@@ -45,6 +45,10 @@ def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout:
     ensure_private_dirs(state_dir, folder)
     for leftover in folder.glob(".*.partial"):  # from a run killed mid-copy (we hold the project lock)
         leftover.unlink(missing_ok=True)
+    state = fingerprint(db_path)
+    newest = backups_of(state_dir, label)[:1]
+    if newest and _source_of(newest[0]) == state:
+        return newest[0]  # the file is as it was then (a heal that was rolled back, retried): no second copy
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{stamp}.bak"
     fd, name = tempfile.mkstemp(dir=folder, prefix=f".{stamp}.", suffix=".partial")  # 0600, a fresh name
@@ -70,13 +74,51 @@ def write_backup(db_path: Path, state_dir: Path, label: str, keep: int, timeout:
         with partial.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, target)
+        _note_source(target, state)
         fsync_folder(folder)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     for old in backups_of(state_dir, label)[keep:]:
         old.unlink(missing_ok=True)
+        _source_note(old).unlink(missing_ok=True)
     return target
+
+
+def fingerprint(db_path: Path) -> str:
+    """The database file's state as the file system sees it (identity, size, last write), with its WAL."""
+    parts = []
+    for path in (db_path, Path(str(db_path) + "-wal")):
+        try:
+            st = os.stat(path)
+            parts.append(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append("-")
+    return " ".join(parts)
+
+
+def _note_source(backup: Path, state: str) -> None:
+    """Record what a backup was copied from, beside it (advisory: without it, the next change copies again;
+    so no sync of its own)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(_source_note(backup), flags, 0o600)
+    except OSError:
+        return
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(state)
+
+
+def _source_note(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".src")
+
+
+def _source_of(backup: Path) -> str:
+    """The fingerprint of the file a backup was copied from ("" when not recorded)."""
+    try:
+        return _source_note(backup).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def untrusted(path: Path) -> str:

@@ -132,7 +132,7 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
                 for table, column, type_name in unknown]
     the_plan = _plan(conn, wanted, label)
     if not ctx.healing or not the_plan.ops:
-        return report_plan(desired, label, the_plan, healed=False, render=_renderer(wanted))
+        return report_plan(desired, label, the_plan, healed=False, render=_shown(_renderer(wanted), namespace))
     render = _renderer(wanted)
     _apply(conn, the_plan.ops, render, label, psycopg)
     left = _plan(conn, wanted, label)
@@ -140,7 +140,7 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
         raise PgProblem("the database still differs after healing, so nothing was changed (rolled back): "
                         + ", ".join(op_targets(label, op)[0] for op in left.ops),
                         "report this with the schema.json entry: the declaration and the server disagree")
-    findings = report_plan(desired, label, the_plan, healed=True, render=render)
+    findings = report_plan(desired, label, the_plan, healed=True, render=_shown(render, namespace))
     if created_schema:
         findings.insert(0, Finding("db.schema", label, Status.HEALED, f"created schema {namespace}",
                                    action=f"CREATE SCHEMA {quote_ident(namespace)}"))
@@ -178,6 +178,12 @@ def run_one(conn: Any, statement: str) -> None:
     """One statement through the extended protocol, which never runs a second statement hidden in it."""
     with conn.pipeline():
         conn.execute(statement)
+
+
+def _shown(render: Callable[[Op], list[str]], namespace: str) -> Callable[[Op], list[str]]:
+    """The statements as reported: each operation's preceded by the search_path it runs under, so what
+    --dry-run prints runs as shown in psql, whatever the reader's own search_path."""
+    return lambda op: [f"SET search_path TO {quote_ident(namespace)}", *render(op)]
 
 
 def _renderer(wanted: Database) -> Callable[[Op], list[str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from selfheal.context import RunContext
-from selfheal.engines.sqlite import catalog
+from selfheal.engines.sqlite import catalog, progress
 from selfheal.engines.sqlite.apply import HealFailed, apply_plan, gather_facts
 from selfheal.engines.sqlite.files import QUICK_CHECK_EVERY_RUN_BYTES, cache_key
 from selfheal.findings import Finding, Status, command
@@ -247,7 +247,8 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
             backup_record = f"backup to {saved.relative_to(ctx.project.root).as_posix()}"
         elif actual.tables:
             backup_note = " (no backup: --no-backup)"
-        apply_plan(conn, desired, label, the_plan.ops, facts)
+        with progress.shown(conn, f"healing {label}"):
+            apply_plan(conn, desired, label, the_plan.ops, facts)
     except (sqlite3.Error, HealFailed, ValueError, UnicodeDecodeError) as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
