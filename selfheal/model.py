@@ -61,6 +61,7 @@ class Column:
     generated: str = ""  # declared generated column: its expression
     stored: bool = False  # a generated column's values are stored (else VIRTUAL)
     autoincrement: bool = False  # INTEGER PRIMARY KEY AUTOINCREMENT
+    renamed_from: str = ""  # declared: the column's former name (renamed when only that one exists)
 
 
 @record
@@ -104,6 +105,7 @@ class Table:
     unique: tuple[tuple[str, ...], ...] = ()  # UNIQUE constraints over several columns
     foreign_keys: tuple[ForeignKey, ...] = ()  # foreign keys over several columns
     source: str = ""  # declared in an SQL file: its path (messages name it instead of schema.json)
+    renamed_from: str = ""  # declared: the table's former name (renamed when only that one exists)
 
     @cached_property
     def uses_constraint_keys(self) -> bool:

@@ -73,7 +73,8 @@ class ColumnsBuilder(Collector):
                       check=spec.get("check", "").strip(), collate=spec.get("collate", ""),
                       fk_actions=" ".join(a for a in actions if a), generated=generated.get("sql", "").strip(),
                       stored=bool(generated.get("stored", False)), hidden=bool(generated),
-                      autoincrement=bool(spec.get("autoincrement", False)))
+                      autoincrement=bool(spec.get("autoincrement", False)),
+                      renamed_from=spec.get("renamed_from", ""))
 
     def shared(self, key: tuple[Any, ...], name: str, type_name: str, not_null: bool,
                default: Optional[Default]) -> Column:

@@ -24,6 +24,10 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
         # schema are never both whole in memory (the document is the loader's own, parsed for this load)
         tables = [self.table(name, decl.pop(name), parts + [name]) for name in list(decl)]
         by_name = {fold(t.name): t for t in tables}
+        for table in tables:
+            if table.renamed_from and fold(table.renamed_from) in by_name:
+                self.problem(parts + [table.name, "renamed_from"], f"{json.dumps(table.renamed_from)} is also "
+                             "declared: a table is renamed from a name the database no longer declares")
         tables = [
             replace(table, columns=tuple(
                 replace(c, references=self.resolve_reference(c.references, by_name,
@@ -100,7 +104,8 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
-                      foreign_keys=tuple(foreign_keys))
+                      foreign_keys=tuple(foreign_keys), renamed_from=body.get("renamed_from", ""))
+        self.renamed_columns(columns, declared, parts)
         if not self.server and table.uses_constraint_keys:  # PostgreSQL checks its own when it creates them
             self.constraints_problems(table, parts)
         return table
@@ -125,6 +130,13 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
             if not unknown and not absent:
                 rows.append(tuple((declared[fold(c)], v) for c, v in row.items()))
         return rows
+
+    def renamed_columns(self, columns: list[Column], declared: dict[str, str], parts: list[PathPart]) -> None:
+        """A column is renamed from a name the table no longer declares."""
+        for col in columns:
+            if col.renamed_from and fold(col.renamed_from) in declared:
+                self.problem(parts + ["columns", col.name, "renamed_from"], f"{json.dumps(col.renamed_from)} is "
+                             "also declared: a column is renamed from a name the table no longer declares")
 
     @staticmethod
     def _is_generated(columns: list[Column], name: str) -> bool:

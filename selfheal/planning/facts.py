@@ -45,6 +45,17 @@ class FactsNeeded:
     seeds: tuple[tuple[str, tuple[str, ...], tuple[Literal, ...], tuple[str, ...]], ...] = ()
     # new columns whose default every existing row gets, with what may refuse it
     values: tuple[ValueQuestion, ...] = ()
+    # declared renames not made yet: (planned table, planned column or "", its name in the database now)
+    now: tuple[tuple[str, str, str], ...] = ()
+
+    def table_now(self, table: str) -> str:
+        """The name a table the questions name (as renamed) has in the database now."""
+        return next((name for t, c, name in self.now if not c and fold(t) == fold(table)), table)
+
+    def column_now(self, table: str, column: str) -> str:
+        """The name a column the questions name (as renamed) has in the database now."""
+        return next((name for t, c, name in self.now if c and fold(t) == fold(table) and fold(c) == fold(column)),
+                    column)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,17 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
     """The row facts `plan` needs, so the caller can query only those."""
     if actual is None:
         return FactsNeeded()
+    now: list[tuple[str, str, str]] = []
+    if any(t.renamed_from or any(c.renamed_from for c in t.columns) for t in desired.tables):
+        from selfheal.planning.ops import RenameColumn, RenameTable
+        from selfheal.planning.renames import plan_renames
+
+        actual, renames, _ = plan_renames(desired, actual, "")  # questions name tables as they will be
+        for op in renames:
+            if isinstance(op, RenameTable):
+                now.append((op.table, "", op.old))
+            elif isinstance(op, RenameColumn):
+                now.append((op.table, op.new, op.old))
     emptiness, uniqueness, parents = [], [], []
     seeds: list[tuple[str, tuple[str, ...], tuple[Literal, ...], tuple[str, ...]]] = []
     questions: list[ValueQuestion] = []
@@ -93,7 +115,8 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
                 values = dict(row)
                 readable = tuple(live.column(c).name for c, _ in row if live.column(c))  # type: ignore[union-attr]
                 seeds.append((live.name, key_cols, tuple(values[c] for c in table.primary_key), readable))
-    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents), tuple(seeds), tuple(questions))
+    return FactsNeeded(tuple(emptiness), tuple(uniqueness), tuple(parents), tuple(seeds), tuple(questions),
+                       tuple(now))
 
 
 def shared_default(column: Column) -> Optional[str]:
@@ -159,13 +182,14 @@ def refused_values(conn: Any, needed: FactsNeeded, errors: tuple[type[BaseExcept
     out = {}
     for q in needed.values:
         key = (fold(q.table), fold(q.column))
-        if q.unique and conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {sql.quote_ident(q.table)} LIMIT 2) "
+        table_now = sql.quote_ident(needed.table_now(q.table))
+        if q.unique and conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table_now} LIMIT 2) "
                                      "AS rows_seen").fetchone()[0] > 1:
             out[key] = (f"cannot be added: every existing row would get its default {q.default}, and UNIQUE "
                         "refuses the same value twice")
-        elif q.check:
+        elif q.check and not any(c and fold(t) == fold(q.table) for t, c, _ in needed.now):
             probe = (f"SELECT count(*) FROM (SELECT *, {q.default} AS {sql.quote_ident(q.column)} FROM "
-                     f"{sql.quote_ident(q.table)}) AS {sql.quote_ident(q.table)} WHERE NOT ({q.check})")
+                     f"{table_now}) AS {sql.quote_ident(q.table)} WHERE NOT ({q.check})")
             try:
                 with guard():
                     failing = int(conn.execute(probe).fetchone()[0])
@@ -180,10 +204,12 @@ def refused_values(conn: Any, needed: FactsNeeded, errors: tuple[type[BaseExcept
 def row_facts(conn: Any, needed: FactsNeeded) -> tuple[frozenset[str], dict[tuple[str, tuple[str, ...]], int]]:
     """Which tables have rows and how many rows each planned unique index would clash on (the same
     SQL on every engine; `conn` is a DB-API connection with execute, sqlite3's or psycopg's)."""
-    nonempty = frozenset(fold(t) for t in needed.emptiness if conn.execute(nonempty_query(t)).fetchone()[0])
+    nonempty = frozenset(fold(t) for t in needed.emptiness
+                         if conn.execute(nonempty_query(needed.table_now(t))).fetchone()[0])
     clashes = {}
     for table, cols in needed.uniqueness:
-        count = conn.execute(clash_query(table, cols)).fetchone()[0]
+        now_cols = tuple(needed.column_now(table, c) for c in cols)
+        count = conn.execute(clash_query(needed.table_now(table), now_cols)).fetchone()[0]
         if count:
             clashes[(table, cols)] = int(count)
     return nonempty, clashes

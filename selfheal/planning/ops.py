@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -190,7 +189,7 @@ class CreateIndex(Rendered):
         """What the operation does, in words."""
         kind = "unique index" if self.index.unique else "index"
         if self.index.sql and not self.index.terms:  # declared in SQL: its own text, DESC and WHERE included
-            return f"created {kind} {self.name} on {_index_body(self.index.sql)}"
+            return f"created {kind} {self.name} on {sql.index_body(self.index.sql)}"
         terms = self.index.terms or tuple(c or "" for c in self.index.columns)
         return f"created {kind} {self.name} on ({', '.join(terms)})" + (
             f" where {self.index.where}" if self.index.where else "")
@@ -252,6 +251,50 @@ class InsertRows(Rendered):
         return ",".join(f"{c}={values.get(c)}" for c in self.primary_key)
 
 
+def _modern_rename(statement: str) -> list[str]:
+    """A declared rename carries every view, trigger, index and foreign key along (the heal's connection
+    otherwise renames without rewriting, for rebuilds)."""
+    return ["PRAGMA legacy_alter_table = OFF", statement, "PRAGMA legacy_alter_table = ON"]
+
+
+@dataclass(frozen=True)
+class RenameTable(Rendered):
+    """Rename a table declared with renamed_from: its rows, indexes, triggers and references go with it."""
+
+    old: str
+    table: str
+
+    check = "db.table"
+
+    def render(self) -> list[str]:
+        """SQL that performs the operation."""
+        return _modern_rename(f"ALTER TABLE {sql.quote_ident(self.old)} RENAME TO {sql.quote_ident(self.table)}")
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return f"renamed from {self.old} (rows kept)"
+
+
+@dataclass(frozen=True)
+class RenameColumn(Rendered):
+    """Rename a column declared with renamed_from: its values, indexes and references go with it."""
+
+    table: str
+    old: str
+    new: str
+
+    check = "db.column"
+
+    def render(self) -> list[str]:
+        """SQL that performs the operation."""
+        return _modern_rename(f"ALTER TABLE {sql.quote_ident(self.table)} RENAME COLUMN {sql.quote_ident(self.old)} "
+                              f"TO {sql.quote_ident(self.new)}")
+
+    def describe(self) -> str:
+        """What the operation does, in words."""
+        return f"renamed from {self.old} (values kept)"
+
+
 @dataclass(frozen=True)
 class CreateView(Rendered):
     """Create a declared view, or replace one whose definition differs (views hold no data)."""
@@ -293,7 +336,7 @@ class CreateTrigger(Rendered):
 
 
 Op = Union[CreateTable, AddColumn, AddColumnsInBulk, RebuildTable, RebuildTablesInBulk, CreateIndex, InsertRows,
-           CreateView, CreateTrigger]
+           CreateView, CreateTrigger, RenameTable, RenameColumn]
 
 
 def op_table(op: Op) -> str:
@@ -337,6 +380,8 @@ def op_target(db_label: str, op: Op) -> str:
         return f"{db_label}:{op.name}"
     if isinstance(op, AddColumn):
         return f"{db_label}:{op.table}.{op.column.name}"
+    if isinstance(op, (RenameTable, RenameColumn)):
+        return f"{db_label}:{op.table}" + (f".{op.new}" if isinstance(op, RenameColumn) else "")
     if isinstance(op, RebuildTable):
         return f"{db_label}:{op.table.name}." + ",".join(c.name for c in op.new_columns)
     if isinstance(op, AddColumnsInBulk):
@@ -347,9 +392,3 @@ def op_target(db_label: str, op: Op) -> str:
         return f"{db_label}:{op.table}[" + ";".join(op.row_key(r) for r in op.rows) + "]"
     return f"{db_label}:{op.table}#{op.name}"
 
-
-def _index_body(create_index: str) -> str:
-    """"(terms) WHERE …" of a CREATE INDEX statement, as written (white space folded)."""
-    code = sql.code_only(create_index)
-    on = re.search(r"\bON\b[^(]*\(", code, re.IGNORECASE)
-    return " ".join(create_index[on.end() - 1:].split()) if on else " ".join(create_index.split())

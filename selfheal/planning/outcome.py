@@ -18,6 +18,8 @@ from selfheal.planning.ops import (
     Op,
     RebuildTable,
     RebuildTablesInBulk,
+    RenameColumn,
+    RenameTable,
     op_table,
     op_tables,
     op_targets,
@@ -70,6 +72,9 @@ def _kind(op: Op) -> str:
 def _would(op: Op) -> str:
     if isinstance(op, CreateTable):
         return "table is missing (heal would create it)"
+    if isinstance(op, (RenameTable, RenameColumn)):
+        kind, kept = ("table", "rows") if isinstance(op, RenameTable) else ("column", "values")
+        return f"{kind} is named {op.old} in the database (heal would rename it, {kept} kept)"
     if isinstance(op, InsertRows):
         return "seed row is missing (heal would insert it)"
     if isinstance(op, (CreateView, CreateTrigger)):

@@ -32,6 +32,7 @@ from selfheal.planning.ops import (
     RebuildTable,
     RebuildTablesInBulk,
 )
+from selfheal.planning.renames import plan_renames
 
 __all__ = ["SQLITE", "Capabilities", "Plan", "Facts", "FactsNeeded", "ParentValue", "column_pairs", "facts_needed",
            "plan"]
@@ -48,6 +49,10 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = NO_FACTS,
     """Compare a declared database with the live one; additive operations only."""
     label = label or desired.path
     result = Plan(create_file=actual is None)
+    renaming = actual is not None and any(t.renamed_from or any(c.renamed_from for c in t.columns)
+                                          for t in desired.tables)
+    if renaming and actual is not None:  # first, and the rest is planned over the database as renamed
+        actual, result.ops, result.findings = plan_renames(desired, actual, label)
     live_tables = actual.tables if actual else ()
     live_names = actual.object_names if actual else frozenset()
     # names chosen here (default index names, a rebuild's temporary name) avoid every existing object
@@ -69,7 +74,8 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = NO_FACTS,
             added = _plan_columns(table, live, facts, label, taken, keys, result, engine)
             plan_indexes(table, live, facts, label, taken, live_names, result, added, engine)
             seeds.extend(plan_rows(table, live, added, facts, label, result))
-    if engine.bulk_add_columns:
+    if engine.bulk_add_columns and not renaming:
+        # a bulk edit rewrites each table's stored SQL as read before the heal: never after a rename in it
         _bulk_add_columns(result, {fold(t.name): t for t in live_tables})
         _bulk_rebuilds(result)
     result.ops.extend(seeds)  # rows go in once every table and column they need exists

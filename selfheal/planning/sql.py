@@ -368,3 +368,9 @@ def leading_name(text: str) -> str:
     match = re.match(r"[^\s(]+", text)
     return match.group(0) if match else ""
 
+
+def index_body(create_index: str) -> str:
+    """"(terms) WHERE …" of a CREATE INDEX statement, as written (white space folded)."""
+    code = code_only(create_index)
+    on = re.search(r"\bON\b[^(]*\(", code, re.IGNORECASE)
+    return " ".join(create_index[on.end() - 1:].split()) if on else " ".join(create_index.split())

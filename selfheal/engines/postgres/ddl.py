@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from selfheal.engines.postgres.types import INTEGER_TYPES, pg_type, split
 from selfheal.model import Column, Default, Index, Literal, Table
-from selfheal.planning.ops import AddColumn, CreateIndex, CreateTable, CreateView, InsertRows, Op
+from selfheal.planning.ops import (
+    AddColumn,
+    CreateIndex,
+    CreateTable,
+    CreateView,
+    InsertRows,
+    Op,
+    RenameColumn,
+    RenameTable,
+)
 from selfheal.planning.sql import constraint_clauses, default_sql, quote_ident, quote_names, table_constraints
 
 
@@ -74,6 +83,10 @@ def render(op: Op, tables: dict[str, Table]) -> list[str]:
 
     if isinstance(op, CreateTable):
         return [create_table(op.table)]
+    if isinstance(op, RenameTable):
+        return [f"ALTER TABLE {quote_ident(op.old)} RENAME TO {quote_ident(op.table)}"]
+    if isinstance(op, RenameColumn):
+        return [f"ALTER TABLE {quote_ident(op.table)} RENAME COLUMN {quote_ident(op.old)} TO {quote_ident(op.new)}"]
     if isinstance(op, AddColumn):
         declared = tables.get(fold(op.table)) or Table(op.table, (op.column,))
         return [f"ALTER TABLE {quote_ident(op.table)} ADD COLUMN {column_def(op.column, declared)}"]

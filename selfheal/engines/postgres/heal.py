@@ -235,9 +235,10 @@ def gather_facts(conn: Any, needed: Any) -> Facts:
     nonempty, clashes = row_facts(conn, needed)
     seed_rows = {}
     for table, key_cols, key, readable in needed.seeds:
-        where = " AND ".join(f"{quote_ident(c)}::text IS NOT DISTINCT FROM %s::text" for c in key_cols)
-        selected = ", ".join(map(quote_ident, readable)) or "1"
-        row = conn.execute(f"SELECT {selected} FROM {quote_ident(table)} WHERE {where}",
+        where = " AND ".join(f"{quote_ident(needed.column_now(table, c))}::text IS NOT DISTINCT FROM %s::text"
+                             for c in key_cols)
+        selected = ", ".join(quote_ident(needed.column_now(table, c)) for c in readable) or "1"
+        row = conn.execute(f"SELECT {selected} FROM {quote_ident(needed.table_now(table))} WHERE {where}",
                            tuple(None if v is None else str(v) for v in key)).fetchone()
         if row is not None:
             seed_rows[(fold(table), key)] = {fold(c): v for c, v in zip(readable, row, strict=False)}

@@ -35,14 +35,15 @@ def gather_facts(conn: sqlite3.Connection, needed: FactsNeeded) -> Facts:
     nonempty, clashes = row_facts(conn, needed)
     parent_rows = frozenset(
         (fold(parent), fold(column), value) for parent, column, value in needed.parent_values
-        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(parent)} WHERE {quote_ident(column)} = "
-                        f"{value})").fetchone()[0]
+        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(needed.table_now(parent))} WHERE "
+                        f"{quote_ident(needed.column_now(parent, column))} = {value})").fetchone()[0]
     )
     seed_rows = {}
     for table, key_cols, key, readable in needed.seeds:
-        where = " AND ".join(f"{quote_ident(c)} IS ?" for c in key_cols)
-        selected = ", ".join(map(quote_ident, readable)) or "1"
-        row = conn.execute(f"SELECT {selected} FROM {quote_ident(table)} WHERE {where}", key).fetchone()
+        where = " AND ".join(f"{quote_ident(needed.column_now(table, c))} IS ?" for c in key_cols)
+        selected = ", ".join(quote_ident(needed.column_now(table, c)) for c in readable) or "1"
+        row = conn.execute(f"SELECT {selected} FROM {quote_ident(needed.table_now(table))} WHERE {where}",
+                           key).fetchone()
         if row is not None:
             seed_rows[(fold(table), key)] = {fold(c): v for c, v in zip(readable, row, strict=False)}
     refused = refused_values(conn, needed, (sqlite3.Error, sqlite3.Warning))
@@ -60,7 +61,7 @@ def _strict_refusals(conn: sqlite3.Connection, needed: FactsNeeded, known: dict[
         key = (fold(q.table), fold(q.column))
         if not q.strict or key in known or q.type.upper() not in STRICT_TYPES:
             continue
-        if not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(q.table)})").fetchone()[0]:
+        if not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(needed.table_now(q.table))})").fetchone()[0]:
             continue
         memory = sqlite3.connect(":memory:")
         try:
