@@ -32,6 +32,7 @@ BUILT_IN = {
     "db.fleet": "every file a glob matches, summed up",
     "db.connect": "a PostgreSQL database can be reached",
     "db.schema": "a PostgreSQL namespace exists (created when healing)",
+    "db.migrate": "migrate: a table whose columns or constraints differ, rebuilt as declared on request",
     "deps.python": "each Python requirement is installed in a satisfying version",
     "deps.node": "the Node packages of the node folder are installed",
     "deps.install": "pip or npm run by heal.deps --install / --node",

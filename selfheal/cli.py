@@ -191,3 +191,43 @@ def _source_of(module: str, root: Path) -> str:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return module
+
+
+def migrate(schema_path: Path, out: Optional[Path], run: bool, as_json: bool = False) -> int:
+    """`migrate`: the reviewable script (stdout, or --out) and what it would do; with --apply, run it."""
+    from selfheal.context import RunContext
+    from selfheal.engines import engine_for
+    from selfheal.runner import load_project
+
+    mode = Mode.HEAL if run else Mode.CHECK
+    project, problems = load_project(schema_path, remember=False)
+    if project is None:
+        show(Report(problems), "migrate", mode, as_json=as_json, quiet=False, verbose=False)
+        return 1
+    ctx = RunContext(project, mode)
+    texts, findings = [], []
+    try:
+        for db in project.databases:
+            text, found = engine_for(db).migrate(ctx, db, run)
+            texts.append(text)
+            findings.extend(found)
+    finally:
+        ctx.close()
+    script = "\n".join(t for t in texts if t)
+    if out is not None and script:
+        from selfheal.safety.safefile import shared_mode, write_private
+
+        write_private(out, script.encode("utf-8"), shared_mode(out))
+    elif script and not run and not as_json:
+        sys.stdout.write(script)
+    report = Report(findings, project)
+    if as_json:
+        from selfheal.report import render_json
+
+        render_json(report)
+    else:
+        from selfheal.report import render_text
+
+        title = "selfheal migrate" + ("" if run else " (read-only: the script is printed, nothing runs)")
+        render_text(report, title, out=sys.stderr if script and not run and out is None else None)
+    return report.exit_code

@@ -198,6 +198,15 @@ def init(c, schema=None, json=False):
     _finish(cli.guarded(lambda: adopt(target, as_json=json), as_json=json))
 
 
+@task(help={"schema": COMMON_HELP["schema"], "json": COMMON_HELP["json"] + " (the script then goes to --out only)",
+            "out": "write the script to this file instead of stdout",
+            "apply": "run it: one transaction per database, a backup first, row counts verified before COMMIT"})
+def migrate(c, schema=None, out=None, apply=False, json=False):
+    """Write the SQL that migrates what differs from schema.json (types, NOT NULL, constraints) for review."""
+    _finish(cli.guarded(lambda: cli.migrate(_schema(c, schema), Path(out) if out else None, apply, as_json=json),
+                        as_json=json))
+
+
 @task(help={"schema": COMMON_HELP["schema"], "json": "print the list as one JSON document"})
 def checks(c, schema=None, json=False):
     """List every part and check id --only / --skip accept: built in, and the project's own."""
@@ -206,4 +215,4 @@ def checks(c, schema=None, json=False):
 
 heal = Collection("heal", heal_all, db, fs, deps)
 schema_ns = Collection("schema", snapshot_task)
-ns = Collection(validate, heal, up, schema_ns, init, checks)
+ns = Collection(validate, heal, up, schema_ns, init, checks, migrate)

@@ -71,6 +71,10 @@ class Engine(Protocol):
     def snapshot_sql(self, source: str, base: Path) -> str:
         """The live database's own DDL as a declaration file (SnapshotError where the engine has none)."""
 
+    def migrate(self, ctx: RunContext, desired: Database, run: bool) -> tuple[str, list[Finding]]:
+        """The reviewable script for the drift heal will not apply, and findings; `run` applies it (one
+        transaction, a backup first, verified)."""
+
 
 def get(name: str) -> Engine:
     """The registered engine of this name (its package imported now)."""

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from selfheal.findings import command
+
 if TYPE_CHECKING:
     from selfheal.context import RunContext
     from selfheal.engines.postgres.rules import PostgresRules
@@ -77,6 +79,14 @@ class PostgresEngine:
         from selfheal.errors import SnapshotError
 
         raise SnapshotError("--format sql is for SQLite files; a PostgreSQL database is snapshotted as JSON")
+
+    def migrate(self, ctx: RunContext, desired: Database, run: bool) -> tuple[str, list[Finding]]:
+        """Not yet: PostgreSQL's drift is shown by validate --drift, to migrate by hand."""
+        from selfheal.findings import Finding, Status
+
+        return "", [Finding("db.migrate", desired.path, Status.WARNING, "migrate writes SQLite's rebuilds only so "
+                            "far: this PostgreSQL database is not looked at",
+                            hint=f"{command('validate --drift')} shows what differs; ALTER it by hand")]
 
 
 ENGINE = PostgresEngine()

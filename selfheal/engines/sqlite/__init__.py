@@ -87,5 +87,19 @@ class SqliteEngine:
 
         return snapshot_sql(Path(source).absolute())
 
+    def migrate(self, ctx: RunContext, desired: Database, run: bool) -> tuple[str, list[Finding]]:
+        """SQLite's rebuild sequence for every existing file of the declaration whose tables drifted."""
+        from selfheal.engines.sqlite.files import confined_files
+        from selfheal.engines.sqlite.migrate import migrate_file
+
+        texts, findings = [], []
+        files, refused = confined_files(ctx.project.root, desired)
+        for path, label in files:
+            if path.is_file():
+                text, found = migrate_file(ctx, desired, path, label, run)
+                texts.append(text)
+                findings.extend(found)
+        return "".join(t for t in texts if t), refused + findings
+
 
 ENGINE = SqliteEngine()
