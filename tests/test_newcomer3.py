@@ -185,15 +185,21 @@ def _damage(db):
     db.write_bytes(bytes(data))
 
 
-def test_restore_replaces_a_corrupt_file_whose_journal_is_junk(tmp_path):
+def _two_hundred_rows(db):
     import sqlite3
 
-    db = tmp_path / "app.db"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE t (a TEXT)")
     conn.executemany("INSERT INTO t VALUES (?)", [("keep" * 50,)] * 200)
     conn.commit()
     conn.close()
+
+
+def test_restore_replaces_a_corrupt_file_whose_journal_is_junk(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    _two_hundred_rows(db)
     write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {"a": "TEXT", "b": "TEXT"}}}}}})
     assert invoke(tmp_path, "heal.db").returncode == 0  # a change to an existing database: a backup first
     _damage(db)
@@ -212,13 +218,7 @@ def test_restore_replaces_a_corrupt_file_whose_journal_is_junk(tmp_path):
 
 def test_a_corrupt_file_without_a_backup_is_not_sent_to_restore(tmp_path):
     db = tmp_path / "app.db"
-    import sqlite3
-
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE t (a TEXT)")
-    conn.executemany("INSERT INTO t VALUES (?)", [("keep" * 50,)] * 200)
-    conn.commit()
-    conn.close()
+    _two_hundred_rows(db)
     _damage(db)
     write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {"a": "TEXT"}}}}}})
     p = invoke(tmp_path, "heal.db")
