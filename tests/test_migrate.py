@@ -108,3 +108,49 @@ def test_any_mix_of_drifts_over_any_rows_keeps_every_row_or_changes_nothing(tmp_
     else:
         assert applied.returncode == 0, applied.stdout
         assert invoke(folder, "validate", "--check").returncode == 0
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+PG_LIVE = ("CREATE TABLE parent (id bigint PRIMARY KEY)",
+           "CREATE TABLE items (id bigint PRIMARY KEY, name text, qty text, pid bigint REFERENCES parent (id), "
+           "note text)",
+           "INSERT INTO parent VALUES (1), (2)",
+           "INSERT INTO items VALUES (1, 'a', '5', 1, 'n'), (2, 'b', '007', 2, NULL), (3, 'c', '12', NULL, 'n')")
+PG_BASE: dict[str, Any] = {"id": {"type": "bigint", "primary_key": True}, "name": "text", "qty": "text",
+                           "pid": {"type": "bigint", "references": "parent.id"}, "note": "text"}
+PG_DRIFTS = {  # change, refused, changes data
+    "narrow type": ({"qty": "integer"}, False, True),
+    "type the rows refuse": ({"name": "integer"}, True, False),
+    "not null on": ({"name": {"type": "text", "not_null": True}}, False, False),
+    "not null over nulls": ({"note": {"type": "text", "not_null": True}}, True, False),
+    "default": ({"note": {"type": "text", "default": "none"}}, False, False),
+    "foreign key action": ({"pid": {"type": "bigint", "references": {"table": "parent", "column": "id",
+                                                                      "on_delete": "CASCADE"}}}, False, False),
+    "unique the rows keep": ({"name": {"type": "text", "unique": True}}, False, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PG_DRIFTS))
+def test_postgresql_drifts_have_alters_that_leave_check_clean_or_are_refused(tmp_path: Path, pg_url: str,
+                                                                             name: str) -> None:
+    pytest.importorskip("psycopg")
+    from .test_postgres import execute, project, query
+
+    change, refused, changes = PG_DRIFTS[name]
+    execute(pg_url, *PG_LIVE)
+    env = project(tmp_path, {"parent": {"columns": {"id": {"type": "bigint", "primary_key": True}}},
+                             "items": {"columns": {**PG_BASE, **change}}}, pg_url)
+    before = query(pg_url, "SELECT id, name, pid FROM items ORDER BY id")
+    p = invoke(tmp_path, "migrate", env=env)
+    assert p.returncode == (1 if refused else 2), p.stdout + p.stderr
+    assert ("-- REFUSED until fixed:" in p.stdout) == refused and ("-- CHANGES DATA:" in p.stdout) == changes
+    applied = invoke(tmp_path, "migrate", "--apply", env=env)
+    if refused:
+        assert applied.returncode == 1 and query(pg_url, "SELECT id, name, pid FROM items ORDER BY id") == before
+        return
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert query(pg_url, "SELECT count(*) FROM items") == [(3,)]
+    assert [r[0] for r in query(pg_url, "SELECT id FROM items ORDER BY id")] == [1, 2, 3]
+    check = invoke(tmp_path, "validate", "--check", env=env)
+    assert check.returncode == 0, check.stdout

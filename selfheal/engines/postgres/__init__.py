@@ -12,8 +12,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from selfheal.findings import command
-
 if TYPE_CHECKING:
     from selfheal.context import RunContext
     from selfheal.engines.postgres.rules import PostgresRules
@@ -81,12 +79,10 @@ class PostgresEngine:
         raise SnapshotError("--format sql is for SQLite files; a PostgreSQL database is snapshotted as JSON")
 
     def migrate(self, ctx: RunContext, desired: Database, run: bool) -> tuple[str, list[Finding]]:
-        """Not yet: PostgreSQL's drift is shown by validate --drift, to migrate by hand."""
-        from selfheal.findings import Finding, Status
+        """The ALTERs for what differs, rows counted; `run` applies them in one transaction."""
+        from selfheal.engines.postgres.migrate import migrate_database
 
-        return "", [Finding("db.migrate", desired.path, Status.WARNING, "migrate writes SQLite's rebuilds only so "
-                            "far: this PostgreSQL database is not looked at",
-                            hint=f"{command('validate --drift')} shows what differs; ALTER it by hand")]
+        return migrate_database(ctx, desired, run)
 
 
 ENGINE = PostgresEngine()

@@ -28,7 +28,8 @@ def literal(value: Literal) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _default(default: Default, type_name: str) -> str:
+def default_clause(default: Default, type_name: str) -> str:
+    """A declared default as PostgreSQL SQL (booleans into integer columns as 0 and 1)."""
     if default.sql:
         return default_sql(default)
     if isinstance(default.value, bool) and split(type_name)[0] in INTEGER_TYPES:
@@ -54,7 +55,7 @@ def column_def(column: Column, table: Table) -> str:
     if column.not_null and not single_pk:
         parts.append("NOT NULL")
     if column.default is not None:
-        parts.append("DEFAULT " + _default(column.default, type_name))
+        parts.append("DEFAULT " + default_clause(column.default, type_name))
     # a generated column is STORED here (VIRTUAL ones are refused at load for PostgreSQL)
     parts.extend(constraint_clauses(column, quote_ident(column.collate) if column.collate else ""))
     return " ".join(parts)

@@ -123,7 +123,7 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
         conn.execute(f"CREATE SCHEMA {quote_ident(namespace)}")
         created_schema = True
     conn.execute(f"SET LOCAL search_path TO {quote_ident(namespace)}")
-    wanted, unknown = _with_server_types(conn, desired)
+    wanted, unknown = with_server_types(conn, desired)
     if unknown:
         return [Finding("db.column", f"{label}:{table}.{column}", Status.ERROR,
                         f"type {type_name} is not a type this server knows",
@@ -204,7 +204,7 @@ def _plan(conn: Any, wanted: Database, label: str) -> Plan:
     return plan(wanted, actual, gather_facts(conn, facts_needed(wanted, actual)), label, engine=CAPABILITIES)
 
 
-def _with_server_types(conn: Any, desired: Database) -> tuple[Database, list[tuple[str, str, str]]]:
+def with_server_types(conn: Any, desired: Database) -> tuple[Database, list[tuple[str, str, str]]]:
     """The declaration with each column type as the server writes it (int8 and INTEGER both `bigint`),
     asked in one query; columns whose type the server does not know are returned apart."""
     spellings = {pg_type(c.type) for t in desired.tables for c in t.columns}
@@ -281,7 +281,7 @@ def server_drift(project: Project, desired: Database) -> list[Difference]:
     try:
         with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn, deadline(conn, limit) as expired:
             conn.read_only = True
-            wanted, _ = _with_server_types(conn, desired)
+            wanted, _ = with_server_types(conn, desired)
             live = catalog.read(conn, desired.namespace, desired.path)
     except PgProblem as exc:
         return [Difference(desired.path, "connection", "a reachable PostgreSQL database", str(exc))]

@@ -6,7 +6,7 @@ when asked (`migrate --apply`): one transaction, a backup first, row counts veri
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from selfheal.engines.sqlite import catalog
 from selfheal.findings import Finding, Status
 from selfheal.model import Database, Table, fold
 from selfheal.planning.differences import Difference, compare
+from selfheal.planning.migration import Step, TableMigration, render_script
 from selfheal.planning.plan import free_name
 from selfheal.planning.sql import column_definitions, create_table, quote_ident, rowid_alias, splice_columns
 
@@ -21,31 +22,6 @@ if TYPE_CHECKING:
     from selfheal.context import RunContext
 
 STRUCTURAL = {"table", "column", "index", "file"}  # missing or undeclared objects: heal's business, not a migration
-
-
-@dataclass
-class Step:
-    """One statement, what it does to the rows, and whether it may change or is refused by them."""
-
-    sql: str
-    note: str = ""
-    changes: str = ""  # values this step changes (a narrower type converts them): marked in the script
-    refused: str = ""  # why the rows refuse it: the migration cannot run until they are fixed
-
-
-@dataclass
-class TableMigration:
-    """The rebuild of one table, and why."""
-
-    table: str
-    rows: int
-    reasons: list[str]
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def refused(self) -> list[str]:
-        """What the rows refuse, step by step."""
-        return [s.refused for s in self.steps if s.refused]
 
 
 def plan_migration(conn: sqlite3.Connection, desired: Database, label: str) -> list[TableMigration]:
@@ -139,22 +115,10 @@ def _count(conn: sqlite3.Connection, query: str) -> int:
 
 def script(label: str, migrations: list[TableMigration]) -> str:
     """The migration as an SQL file a person reviews (and could run in the sqlite3 shell)."""
-    lines = [f"-- selfheal migrate: {label}", "-- review it; `migrate --apply` runs it in one transaction, after "
-             "a backup, with row counts verified", "PRAGMA foreign_keys = OFF;", "PRAGMA legacy_alter_table = ON;",
-             "BEGIN IMMEDIATE;"]
-    for m in migrations:
-        lines.append(f"\n-- table {m.table} ({m.rows:,} rows): " + "; ".join(m.reasons))
-        for step in m.steps:
-            if step.note:
-                lines.append(f"-- {step.note}")
-            if step.changes:
-                lines.append(f"-- CHANGES DATA: {step.changes}")
-            if step.refused:
-                lines.append(f"-- REFUSED until fixed: {step.refused}")
-            lines.append(step.sql.rstrip(";") + ";")
-    lines += ["PRAGMA foreign_key_check;", "COMMIT;", "PRAGMA legacy_alter_table = OFF;",
-              "PRAGMA foreign_keys = ON;"]
-    return "\n".join(lines) + "\n"
+    return render_script(label, migrations, ["PRAGMA foreign_keys = OFF;", "PRAGMA legacy_alter_table = ON;",
+                                             "BEGIN IMMEDIATE;"],
+                         ["PRAGMA foreign_key_check;", "COMMIT;", "PRAGMA legacy_alter_table = OFF;",
+                          "PRAGMA foreign_keys = ON;"])
 
 
 class MigrationFailed(Exception):
