@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from selfheal.findings import Finding, Status
+from selfheal.findings import Finding, Status, command
 from selfheal.model import Column, Database, Default, Table, fold
 from selfheal.planning import constraints, sql
 from selfheal.planning.base import SQLITE, Capabilities, Plan, free_name
@@ -243,7 +243,8 @@ def _existing_columns(table: Table, live: Table, pairs: list[tuple[Column, Optio
         out.append(Finding(
             "db.table", f"{label}:{live.name}", Status.WARNING,
             f"primary key is ({', '.join(live.primary_key)}), declared ({', '.join(table.primary_key)})",
-            hint="selfheal never changes a primary key: migrate by hand or update schema.json"))
+            hint=f"heal never changes a primary key: {command('migrate')} writes the rebuild to review, "
+                 "or update schema.json"))
     return out
 
 
@@ -290,7 +291,8 @@ def _column_drift(declared: Column, live: Column, is_pk: bool, target: str) -> l
     text = "; ".join(f"{aspect} is {actual}, declared {want}" if aspect != "NOT NULL" else f"{actual}, declared {want}"
                      for aspect, want, actual in diffs)
     return [Finding("db.column", target, Status.WARNING, "differs from schema.json: " + text,
-                    hint="selfheal never retypes or alters existing columns: migrate by hand or update schema.json")]
+                    hint=f"heal never retypes or alters existing columns: {command('migrate')} writes the SQL to "
+                         "review (then --apply), or update schema.json")]
 
 
 def _constraint_drift(table: Table, live: Table, label: str, by_text: bool = True) -> list[Finding]:
@@ -311,8 +313,8 @@ def _constraint_drift(table: Table, live: Table, label: str, by_text: bool = Tru
         else:
             out.append(Finding(check, target, Status.WARNING,
                                "constraint differs from schema.json: " + "; ".join(texts),
-                               hint="selfheal never changes the constraints of an existing table: migrate it by hand "
-                                    "(create, copy, swap) or update schema.json"))
+                               hint=f"heal never changes the constraints of an existing table: {command('migrate')} "
+                                    "writes the rebuild to review (then --apply), or update schema.json"))
     return out
 
 
