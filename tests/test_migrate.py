@@ -154,3 +154,19 @@ def test_postgresql_drifts_have_alters_that_leave_check_clean_or_are_refused(tmp
     assert [r[0] for r in query(pg_url, "SELECT id FROM items ORDER BY id")] == [1, 2, 3]
     check = invoke(tmp_path, "validate", "--check", env=env)
     assert check.returncode == 0, check.stdout
+
+
+def test_a_migrated_autoincrement_table_never_reuses_a_deleted_id(tmp_path: Path) -> None:
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);"
+                       "INSERT INTO t (v) VALUES ('a'), ('b'), ('c'); DELETE FROM t WHERE id = 3;")
+    conn.close()
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": {"columns": {
+        "id": {"type": "INTEGER", "primary_key": True, "autoincrement": True},
+        "v": {"type": "TEXT", "not_null": True, "default": ""}}}}}}})
+    assert invoke(tmp_path, "migrate", "--apply").returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO t (v) VALUES ('d')")
+    assert conn.execute("SELECT id FROM t WHERE v = 'd'").fetchone() == (4,)
+    conn.close()

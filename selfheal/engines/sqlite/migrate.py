@@ -16,7 +16,15 @@ from selfheal.model import Database, Table, fold
 from selfheal.planning.differences import Difference, compare
 from selfheal.planning.migration import Step, TableMigration, render_script
 from selfheal.planning.plan import free_name
-from selfheal.planning.sql import column_definitions, create_table, quote_ident, rowid_alias, splice_columns
+from selfheal.planning.sql import (
+    column_definitions,
+    create_table,
+    has_keyword,
+    quote_ident,
+    quote_literal,
+    rowid_alias,
+    splice_columns,
+)
 
 if TYPE_CHECKING:
     from selfheal.context import RunContext
@@ -65,6 +73,11 @@ def _rebuild(conn: sqlite3.Connection, table: Table, live: Table, reasons: list[
                 f"copies {rows:,} row{'s' if rows != 1 else ''}")
     _judge_copy(conn, table, live, copy)
     migration.steps.append(copy)
+    if has_keyword(new_sql, "AUTOINCREMENT") and has_keyword(live.sql, "AUTOINCREMENT"):
+        seq, mine = quote_literal(aside), quote_literal(live.name)  # ids of deleted rows are never reused
+        migration.steps.append(Step(f"UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = "
+                                    f"{seq}) WHERE name = {mine} AND EXISTS (SELECT 1 FROM sqlite_sequence WHERE "
+                                    f"name = {seq})", "AUTOINCREMENT keeps its high-water mark"))
     migration.steps.append(Step(f"DROP TABLE {quote_ident(aside)}", "the old table, once every row is copied"))
     migration.steps.extend(Step(i.sql) for i in live.indexes if i.sql)
     migration.steps.extend(Step(trigger) for trigger in live.triggers)
