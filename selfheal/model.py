@@ -62,6 +62,7 @@ class Column:
     stored: bool = False  # a generated column's values are stored (else VIRTUAL)
     autoincrement: bool = False  # INTEGER PRIMARY KEY AUTOINCREMENT
     renamed_from: str = ""  # declared: the column's former name (renamed when only that one exists)
+    identity: str = ""  # PostgreSQL: "by default" or "always" (GENERATED … AS IDENTITY), "auto" when implied, ""
 
 
 @record

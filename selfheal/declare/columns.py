@@ -74,7 +74,7 @@ class ColumnsBuilder(Collector):
                       fk_actions=" ".join(a for a in actions if a), generated=generated.get("sql", "").strip(),
                       stored=bool(generated.get("stored", False)), hidden=bool(generated),
                       autoincrement=bool(spec.get("autoincrement", False)),
-                      renamed_from=spec.get("renamed_from", ""))
+                      renamed_from=spec.get("renamed_from", ""), identity=spec.get("identity", ""))
 
     def shared(self, key: tuple[Any, ...], name: str, type_name: str, not_null: bool,
                default: Optional[Default]) -> Column:

@@ -67,9 +67,8 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
             primary_key = tuple(declared.get(fold(c), c) for c in body["primary_key"])
         indexes = [self.index(spec, declared, name, parts + ["indexes", i])
                    for i, spec in enumerate(body.get("indexes", []))]
-        unique = []
-        for i, cols in enumerate(body.get("unique", [])):
-            unique.append(self.column_list(cols, declared, name, parts + ["unique", i]))
+        unique = [self.column_list(cols, declared, name, parts + ["unique", i])
+                  for i, cols in enumerate(body.get("unique", []))]
         foreign_keys = []
         for i, spec in enumerate(body.get("foreign_keys", [])):
             cols = self.column_list(spec["columns"], declared, name, parts + ["foreign_keys", i, "columns"])
@@ -101,6 +100,7 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
                 if col.type.upper() not in STRICT_TYPES:
                     self.problem(parts + ["columns", col.name, "type"], f"{json.dumps(col.type)} is not allowed in a "
                                  "STRICT table (INT, INTEGER, REAL, TEXT, BLOB or ANY)")
+        columns = self.identities(columns, primary_key, parts)
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
@@ -130,6 +130,16 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
             if not unknown and not absent:
                 rows.append(tuple((declared[fold(c)], v) for c, v in row.items()))
         return rows
+
+    def identities(self, columns: list[Column], primary_key: tuple[str, ...], parts: list[PathPart]) -> list[Column]:
+        """Each column's identity as the entry's engine settles it (declared, implied, or a problem)."""
+        out = []
+        for col in columns:
+            identity, problem = self.rules.identity_of(col, primary_key)
+            if problem:
+                self.problem(parts + ["columns", col.name, "identity"], problem)
+            out.append(col if identity == col.identity else replace(col, identity=identity))
+        return out
 
     def renamed_columns(self, columns: list[Column], declared: dict[str, str], parts: list[PathPart]) -> None:
         """A column is renamed from a name the table no longer declares."""

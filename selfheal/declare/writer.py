@@ -89,6 +89,8 @@ def _column_spec(column: Column, single_pk: bool, unique: bool, text: dict[str, 
         spec["primary_key"] = True
         if "autoincrement" in text:
             spec["autoincrement"] = True
+    if column.identity:
+        spec["identity"] = column.identity
     if column.not_null:  # a primary key too: SQLite lets a non-INTEGER key hold NULLs unless it says NOT NULL
         spec["not_null"] = True
     if column.default is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from selfheal.context import RunContext
     from selfheal.findings import Finding
-    from selfheal.model import Database, Project, SqlDeclaration
+    from selfheal.model import Column, Database, Project, SqlDeclaration
     from selfheal.planning.differences import Difference
     from selfheal.planning.plan import Capabilities
 
@@ -41,6 +41,9 @@ class DeclarationRules(Protocol):
 
     def read_sql_files(self, root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
         """What SQL DDL files (relative to root) declare, parsed by this engine, with their problems."""
+
+    def identity_of(self, column: Column, primary_key: tuple[str, ...]) -> tuple[str, str]:
+        """(the column's identity, a problem with what was declared: "" when none)."""
 
 
 class Engine(Protocol):

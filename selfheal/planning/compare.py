@@ -13,6 +13,7 @@ from selfheal.planning import sql
 def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tuple[str, str, str]]:
     """(aspect, declared, actual) for each way a live column differs from its declaration."""
     if (declared.type == live.type and declared.not_null == live.not_null and declared.references is None
+            and declared.identity == live.identity
             and (declared.default is None) == (live.default is None)
             and (declared.default is None or sql.default_sql(declared.default) == str(live.default.value))):  # type: ignore[union-attr]
         return []  # spelled exactly as selfheal writes it: the common case, decided without parsing
@@ -21,12 +22,15 @@ def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tupl
         diffs.append(("type", declared.type or "(none)", live.type or "(none)"))
     # a primary key column may be NOT NULL without saying so (WITHOUT ROWID, PostgreSQL), and an INTEGER
     # one is the rowid: only a declared NOT NULL key that the table lets hold NULLs is drift
-    if declared.not_null != live.not_null and (not is_pk or (declared.not_null and live.type.upper() != "INTEGER")):
-        diffs.append(("NOT NULL", "NOT NULL" if declared.not_null else "nullable",
+    not_null = declared.not_null or bool(declared.identity)  # an identity column is NOT NULL by nature
+    if not_null != live.not_null and (not is_pk or (not_null and live.type.upper() != "INTEGER")):
+        diffs.append(("NOT NULL", "NOT NULL" if not_null else "nullable",
                       "NOT NULL" if live.not_null else "nullable"))
     if not same_default(declared.default, live.default):
         diffs.append(("default", sql.default_sql(declared.default) if declared.default else "none",
                       str(live.default.value) if live.default else "none"))
+    if declared.identity != live.identity and not (declared.identity == "auto" and live.identity != "always"):
+        diffs.append(("identity", declared.identity or "none", live.identity or "none"))
     if declared.references and (live.references is None or [fold(x) for x in declared.references] != [
             fold(x) for x in live.references]):
         diffs.append(("references", ".".join(declared.references),

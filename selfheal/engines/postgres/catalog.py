@@ -26,7 +26,8 @@ SELECT cl.relname, con.contype,
        fcl.relname,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
-       con.confdeltype, con.confupdtype, con.conindid, pg_get_constraintdef(con.oid)
+       con.confdeltype, con.confupdtype, con.conindid, pg_get_constraintdef(con.oid),
+       con.condeferrable AND con.condeferred
 FROM pg_constraint con
 JOIN pg_class cl ON cl.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = cl.relnamespace
@@ -62,6 +63,7 @@ _NAMES = """
 SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s
 UNION ALL SELECT conname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace WHERE n.nspname = %s
 """
+IDENTITY = {"d": "by default", "a": "always"}
 ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _CHECK = re.compile(r"^CHECK \(|\)( NOT VALID)?$")
 _CAST = re.compile(r"^(?P<value>'(?:[^']|'')*'|-?\d+(\.\d+)?)::[\w .\[\]\"()]+$")
@@ -75,9 +77,11 @@ def live_default(expr: Optional[str]) -> Optional[Default]:
     return Default(match.group("value") if match else expr, sql=True)
 
 
-def _actions(on_delete: str, on_update: str) -> str:
-    return " ".join(f"ON {what} {ACTIONS[code]}" for what, code in (("DELETE", on_delete), ("UPDATE", on_update))
-                    if code and code != "a")
+def _actions(on_delete: str, on_update: str, deferred: bool = False) -> str:
+    """A foreign key's actions as a clause, with DEFERRABLE INITIALLY DEFERRED when it is."""
+    clause = " ".join(f"ON {what} {ACTIONS[code]}" for what, code in (("DELETE", on_delete), ("UPDATE", on_update))
+                      if code and code != "a")
+    return (clause + " DEFERRABLE INITIALLY DEFERRED").strip() if deferred else clause
 
 
 def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Database:
@@ -92,7 +96,7 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
     refs: dict[str, dict[str, tuple[str, str, str]]] = defaultdict(dict)
     composite: dict[str, list[ForeignKey]] = defaultdict(list)
     checks: dict[str, list[str]] = defaultdict(list)
-    for table, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition in conn.execute(
+    for table, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition, deferred in conn.execute(
             _CONSTRAINTS, (namespace,)):
         if kind == "c":
             checks[table].append(_CHECK.sub("", definition).strip())
@@ -103,9 +107,10 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
             unique_sets[table].append(tuple(cols))
             constraint_index[index_oid] = "u"
         elif len(cols) == 1:
-            refs[table][fold(cols[0])] = (parent, parent_cols[0], _actions(on_delete, on_update))
+            refs[table][fold(cols[0])] = (parent, parent_cols[0], _actions(on_delete, on_update, deferred))
         else:
-            composite[table].append(ForeignKey(tuple(cols), parent, tuple(parent_cols), _actions(on_delete, on_update)))
+            composite[table].append(ForeignKey(tuple(cols), parent, tuple(parent_cols),
+                                               _actions(on_delete, on_update, deferred)))
     indexes: dict[str, list[Index]] = defaultdict(list)
     for table, name, oid, unique, partial, definition, cols in conn.execute(_INDEXES, (namespace,)):
         indexes[table].append(Index(columns=tuple(cols), unique=bool(unique), name=name,
@@ -119,8 +124,8 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
                    references=table_refs[fold(col)][:2] if fold(col) in table_refs else None,
                    fk_actions=table_refs[fold(col)][2] if fold(col) in table_refs else "",
                    generated=default if generated == "s" else "", stored=generated == "s",
-                   hidden=generated == "s")
-            for col, ctype, notnull, default, _identity, generated in rows)
+                   hidden=generated == "s", identity=IDENTITY.get(identity, ""))
+            for col, ctype, notnull, default, identity, generated in rows)
         tables.append(Table(name=name, columns=cols, primary_key=pks.get(name, ()),
                             indexes=tuple(indexes.get(name, ())), foreign_keys=tuple(composite.get(name, ())),
                             checks=tuple(checks.get(name, ()))))

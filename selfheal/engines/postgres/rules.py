@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from selfheal.engines.postgres.types import pg_type_problem, unsupported_keys
-from selfheal.model import SqlDeclaration
+from selfheal.engines.postgres.types import implied_identity, pg_type_problem, unsupported_keys
+from selfheal.model import Column, SqlDeclaration, fold
 
 
 class PostgresRules:
@@ -29,3 +29,15 @@ class PostgresRules:
     def read_sql_files(self, root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
         """Not yet: unsupported_keys refuses "sql" in a PostgreSQL entry before this could be asked."""
         return SqlDeclaration(problems=[("sql", "SQL files are declared for SQLite databases only")])
+
+    def identity_of(self, column: Column, primary_key: tuple[str, ...]) -> tuple[str, str]:
+        """As declared ("none": no identity); a portable INTEGER primary key with no default is implied:
+        "auto", created BY DEFAULT (SQLite assigns its ids) and never drift on a table that has a plain key;
+        a native integer key (integer, bigint) is left as written."""
+        if column.identity == "none":
+            return "", ""
+        if column.identity:
+            return column.identity, ""
+        whole_key = [fold(c) for c in primary_key] == [fold(column.name)]
+        implied = whole_key and column.default is None and not column.generated and implied_identity(column.type)
+        return ("auto" if implied else ""), ""

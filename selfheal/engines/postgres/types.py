@@ -41,10 +41,22 @@ def pg_type(declared: str) -> str:
     if match is None:
         return declared
     base = " ".join(match.group("base").split())
-    mapped = PORTABLE.get(base.upper(), base)
+    mapped = PORTABLE.get(base, base) if is_portable(base) else base
     args = re.sub(r"\s+", "", match.group("args") or "")
     array = "[]" * (match.group("array") or "").count("[")
     return f"{mapped}{args}{array}"
+
+
+def is_portable(base: str) -> bool:
+    """A portable SQLite spelling is written in upper case (INTEGER, REAL, DATETIME); a lower-case one is
+    PostgreSQL's own (integer is 4 bytes, as the server writes it) and is never re-mapped."""
+    return base == base.upper() and base in PORTABLE
+
+
+def implied_identity(type_name: str) -> bool:
+    """A portable integer primary key is an identity, as SQLite's INTEGER PRIMARY KEY assigns ids itself."""
+    base = split(type_name)[0]
+    return is_portable(base) and PORTABLE[base] in INTEGER_TYPES
 
 
 def split(type_name: str) -> tuple[str, str, str]:

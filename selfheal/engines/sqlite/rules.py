@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Optional
 
-from selfheal.model import SqlDeclaration
+from selfheal.model import Column, SqlDeclaration
 
 _TYPE_NAME = re.compile(
     r"[A-Za-z_][A-Za-z0-9_]*(\s+[A-Za-z_][A-Za-z0-9_]*)*"
@@ -82,3 +82,9 @@ class SqliteRules:
         from selfheal.engines.sqlite import sqlfile
 
         return sqlfile.load(root, files, limit)
+
+    def identity_of(self, column: Column, primary_key: tuple[str, ...]) -> tuple[str, str]:
+        """SQLite has no identity columns: its INTEGER PRIMARY KEY assigns ids itself."""
+        if column.identity and column.identity != "none":
+            return "", "is PostgreSQL's: SQLite's INTEGER PRIMARY KEY assigns ids itself (drop the key here)"
+        return "", ""
