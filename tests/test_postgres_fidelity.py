@@ -84,3 +84,29 @@ def test_identity_is_refused_on_sqlite(tmp_path: Path) -> None:
         "id": {"type": "INTEGER", "primary_key": True, "identity": "always"}}}}}}})
     p = invoke(tmp_path, "validate", "--check")
     assert p.returncode == 1 and "identity" in p.stdout and "PostgreSQL's" in p.stdout, p.stdout
+
+
+def test_tables_that_reference_each_other_are_healed_from_nothing(tmp_path: Path, pg_url: str) -> None:
+    """Sakila's staff ↔ store: both tables first, then the references, in one transaction."""
+    env = project(tmp_path, {
+        "staff": {"columns": {"staff_id": {"type": "integer", "primary_key": True, "identity": "by default"},
+                              "store_id": {"type": "integer", "not_null": True, "references": "store.store_id"},
+                              "boss_id": {"type": "integer", "references": "staff.staff_id"}}},
+        "store": {"columns": {"store_id": {"type": "integer", "primary_key": True, "identity": "by default"},
+                              "manager_staff_id": {"type": "integer", "references": {
+                                  "table": "staff", "column": "staff_id", "deferrable": True}}}},
+    }, pg_url)
+    dry = invoke(tmp_path, "heal.db", "--dry-run", env=env)
+    assert 'ALTER TABLE "staff" ADD FOREIGN KEY ("store_id") REFERENCES "store" ("store_id")' in dry.stdout, dry.stdout
+    p = invoke(tmp_path, "heal.db", env=env)
+    assert p.returncode == 0, p.stdout
+    assert query(pg_url, CONSTRAINTS) == [
+        ("staff", "FOREIGN KEY (boss_id) REFERENCES staff(staff_id)"),
+        ("staff", "FOREIGN KEY (store_id) REFERENCES store(store_id)"),
+        ("staff", "PRIMARY KEY (staff_id)"),
+        ("store", "FOREIGN KEY (manager_staff_id) REFERENCES staff(staff_id) DEFERRABLE INITIALLY DEFERRED"),
+        ("store", "PRIMARY KEY (store_id)")]
+    assert invoke(tmp_path, "validate", "--check", env=env).returncode == 0
+    with psycopg.connect(pg_url) as conn:  # a forward reference inside one transaction, as Django writes one
+        conn.execute("INSERT INTO store (store_id, manager_staff_id) VALUES (1, 1)")
+        conn.execute("INSERT INTO staff (staff_id, store_id) VALUES (1, 1)")

@@ -100,3 +100,55 @@ def render(op: Op, tables: dict[str, Table]) -> list[str]:
             out.append(f"INSERT INTO {quote_ident(op.table)} ({cols}) VALUES ({values}) ON CONFLICT DO NOTHING")
         return out
     raise ValueError(f"{type(op).__name__} has no PostgreSQL form")  # the planner never makes one for a server
+
+
+def render_all(ops: list[Op], tables: dict[str, Table]) -> dict[int, list[str]]:
+    """Every operation's statements, by id. A new table's reference to a table this plan creates later
+    (a cycle: staff ↔ store) is left out of its CREATE TABLE and added, in the same transaction, after
+    the last table is created: ALTER TABLE … ADD FOREIGN KEY."""
+    from selfheal.model import fold
+
+    created = {fold(op.table.name) for op in ops if isinstance(op, CreateTable)}
+    made: set[str] = set()
+    later: list[str] = []
+    last_create = max((i for i, op in enumerate(ops) if isinstance(op, CreateTable)), default=-1)
+    out: dict[int, list[str]] = {}
+    for i, op in enumerate(ops):
+        if isinstance(op, CreateTable):
+            made.add(fold(op.table.name))
+            pending = created - made  # not yet there when this table is created
+            table, added = _without_references_to(op.table, pending)
+            out[id(op)] = [create_table(table)]
+            later.extend(added)
+            if i == last_create:
+                out[id(op)].extend(later)
+        else:
+            out[id(op)] = render(op, tables)
+    return out
+
+
+def _without_references_to(table: Table, pending: set[str]) -> tuple[Table, list[str]]:
+    """The table without its references to `pending` tables, and the ALTERs that add them afterwards."""
+    from dataclasses import replace
+
+    from selfheal.model import fold
+
+    name = quote_ident(table.name)
+    adds, columns = [], []
+    for column in table.columns:
+        if column.references and fold(column.references[0]) in pending:
+            parent, parent_col = column.references
+            adds.append(f"ALTER TABLE {name} ADD FOREIGN KEY ({quote_ident(column.name)}) REFERENCES "
+                        f"{quote_ident(parent)} ({quote_ident(parent_col)}) {column.fk_actions}".rstrip())
+            column = replace(column, references=None, fk_actions="")
+        columns.append(column)
+    fks = []
+    for fk in table.foreign_keys:
+        if fold(fk.table) in pending:
+            adds.append(f"ALTER TABLE {name} ADD FOREIGN KEY ({quote_names(fk.columns)}) REFERENCES "
+                        f"{quote_ident(fk.table)} ({quote_names(fk.parent_columns)}) {fk.actions}".rstrip())
+        else:
+            fks.append(fk)
+    if not adds:
+        return table, []
+    return replace(table, columns=tuple(columns), foreign_keys=tuple(fks)), adds

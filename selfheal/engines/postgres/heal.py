@@ -132,8 +132,9 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
                 for table, column, type_name in unknown]
     the_plan = _plan(conn, wanted, label)
     if not ctx.healing or not the_plan.ops:
-        return report_plan(desired, label, the_plan, healed=False, render=_shown(_renderer(wanted), namespace))
-    render = _renderer(wanted)
+        return report_plan(desired, label, the_plan, healed=False,
+                           render=_shown(_renderer(wanted, the_plan.ops), namespace))
+    render = _renderer(wanted, the_plan.ops)
     _apply(conn, the_plan.ops, render, label, psycopg)
     left = _plan(conn, wanted, label)
     if left.ops:  # verified in the same transaction: what was applied must leave nothing to do
@@ -186,17 +187,12 @@ def _shown(render: Callable[[Op], list[str]], namespace: str) -> Callable[[Op], 
     return lambda op: [f"SET search_path TO {quote_ident(namespace)}", *render(op)]
 
 
-def _renderer(wanted: Database) -> Callable[[Op], list[str]]:
-    """Render each operation once (applied, audited and reported from the same statements)."""
+def _renderer(wanted: Database, ops: list[Op]) -> Callable[[Op], list[str]]:
+    """Render each operation once (applied, audited and reported from the same statements); tables that
+    reference each other (or a table created later) get those references once they all exist."""
     tables = {fold(t.name): t for t in wanted.tables}
-    done: dict[int, list[str]] = {}
-
-    def render(op: Op) -> list[str]:
-        if id(op) not in done:
-            done[id(op)] = ddl.render(op, tables)
-        return done[id(op)]
-
-    return render
+    done = ddl.render_all(ops, tables)
+    return lambda op: done[id(op)]
 
 
 def _plan(conn: Any, wanted: Database, label: str) -> Plan:
