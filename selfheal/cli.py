@@ -96,7 +96,8 @@ def show(report: Report, title: str, mode: Mode, *, as_json: bool, quiet: bool, 
         render_text(report, heading, quiet=quiet, verbose=verbose, show_actions=mode is Mode.DRY_RUN)
 
 
-def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path, fmt: str = "json") -> int:
+def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Path, fmt: str = "json",
+             namespace: Optional[str] = None) -> int:
     """schema.snapshot: print the entry (JSON or SQL), or merge it into --out; notes and errors go to stderr.
 
     DATABASE is an SQLite file, or env:NAME for a PostgreSQL database whose URL NAME holds."""
@@ -111,6 +112,8 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
         return 1
     try:
         server = str(database).startswith("env:")
+        if namespace and not server:
+            raise SnapshotError("--namespace is for a PostgreSQL database (env:NAME); an SQLite file has none")
         engine = engines.get("postgres" if server else "sqlite")
         if fmt == "sql":
             text = engine.snapshot_sql(str(database), base)
@@ -125,11 +128,12 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
                       f"schema.json in {base}", file=sys.stderr)
             return 0
         else:
-            live, notes = engine.snapshot(str(database), base, "public")
+            live, notes = engine.snapshot(str(database), base, namespace or "public")
             entry = database_entry(live, notes)
             if server:
-                entry = {"url": f"env:{live.url_env}", **entry}
-            key = (name or "main") if server else entry_name(database, base, name)
+                entry = {"url": f"env:{live.url_env}", **({"schema": namespace} if namespace and namespace != "public"
+                                                          else {}), **entry}
+            key = (name or namespace or "main") if server else entry_name(database, base, name)
         if out is None:
             print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
         else:

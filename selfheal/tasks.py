@@ -166,8 +166,9 @@ def _after_double_dash(remainder: str) -> list[str]:
                     "env:NAME)",
             "schema": "the schema.json the entry is for: its folder is what the key is relative to "
                       "(default: --out's folder, else $SELFHEAL_SCHEMA's, else the current folder)",
-            "format": "json (a schema.json entry, the default) or sql (the database's own DDL, lossless)"})
-def snapshot_task(c, database, out=None, name=None, schema=None, format="json"):
+            "format": "json (a schema.json entry, the default) or sql (the database's own DDL, lossless)",
+            "namespace": "PostgreSQL: the schema (namespace) to describe (default: public); the entry's key too"})
+def snapshot_task(c, database, out=None, name=None, schema=None, format="json", namespace=None):
     """Print (or --out: write) the schema.json entry of an existing database."""
     from selfheal.cli import snapshot
 
@@ -181,7 +182,7 @@ def snapshot_task(c, database, out=None, name=None, schema=None, format="json"):
     # schema.json the entry goes into; an SQL file is not a schema, so then --schema or the current folder
     chosen = (out if format != "sql" else None) or schema or os.environ.get("SELFHEAL_SCHEMA")
     base = Path(chosen).expanduser().absolute().parent if chosen else Path.cwd()
-    _finish(snapshot(Path(database), Path(out) if out else None, name, base, format))
+    _finish(snapshot(Path(database), Path(out) if out else None, name, base, format, namespace))
 
 
 @task(help={"schema": "where to write schema.json (default: schema.json in the current folder); never overwritten",

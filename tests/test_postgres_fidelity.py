@@ -110,3 +110,21 @@ def test_tables_that_reference_each_other_are_healed_from_nothing(tmp_path: Path
     with psycopg.connect(pg_url) as conn:  # a forward reference inside one transaction, as Django writes one
         conn.execute("INSERT INTO store (store_id, manager_staff_id) VALUES (1, 1)")
         conn.execute("INSERT INTO staff (staff_id, store_id) VALUES (1, 1)")
+
+
+def test_snapshot_chooses_the_namespace_and_says_when_one_is_empty(tmp_path: Path, pg_url: str) -> None:
+    execute(pg_url, "CREATE SCHEMA shop",
+            "CREATE TABLE shop.item (id bigint PRIMARY KEY, price numeric(8,2), qty integer, "
+            "total numeric GENERATED ALWAYS AS (price * qty) STORED)")
+    write_schema(tmp_path, {})
+    env = {"DATABASE_URL": pg_url}
+    empty = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", env=env)
+    assert "namespace public holds no tables; these do: shop (give --namespace NAME)" in empty.stderr, empty.stderr
+    p = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", "--namespace", "shop", env=env)
+    assert p.returncode == 0, p.stderr
+    [(key, entry)] = json.loads(p.stdout).items()
+    assert key == "shop" and entry["schema"] == "shop"
+    assert entry["tables"]["item"]["columns"]["total"]["generated"] == {"sql": "(price * (qty)::numeric)",
+                                                                         "stored": True}
+    p = invoke(tmp_path, "schema.snapshot", "app.db", "--namespace", "shop", schema=False)
+    assert p.returncode == 1 and "--namespace is for a PostgreSQL database" in p.stderr

@@ -109,6 +109,8 @@ def _column_spec(column: Column, single_pk: bool, unique: bool, text: dict[str, 
     if "generated" in text:
         expr, _, kind = text["generated"].rpartition(" ")
         spec["generated"] = {"sql": expr, **({"stored": True} if kind == "stored" else {})}
+    elif column.generated:  # the catalogue's own expression (PostgreSQL keeps no CREATE TABLE text)
+        spec["generated"] = {"sql": column.generated, **({"stored": True} if column.stored else {})}
     return spec["type"] if len(spec) == 1 else spec
 
 

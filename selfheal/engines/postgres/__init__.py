@@ -70,7 +70,7 @@ class PostgresEngine:
                 raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
         if not url:
             raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
-        return read_live(url, env_key, namespace), []
+        return read_live(url, env_key, namespace)
 
     def snapshot_sql(self, source: str, base: Path) -> str:
         """Not yet: a PostgreSQL database is snapshotted as JSON."""
