@@ -77,6 +77,8 @@ class Index:
     sql: Optional[str] = None
     where: str = ""  # declared partial index: its WHERE expression
     terms: tuple[str, ...] = ()  # declared index terms as SQL (expressions, COLLATE, DESC); () for plain columns
+    using: str = ""  # PostgreSQL: the index method when not btree (gin, gist, brin …)
+    include: tuple[str, ...] = ()  # PostgreSQL: INCLUDE columns
 
 
 @record

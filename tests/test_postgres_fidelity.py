@@ -128,3 +128,43 @@ def test_snapshot_chooses_the_namespace_and_says_when_one_is_empty(tmp_path: Pat
                                                                          "stored": True}
     p = invoke(tmp_path, "schema.snapshot", "app.db", "--namespace", "shop", schema=False)
     assert p.returncode == 1 and "--namespace is for a PostgreSQL database" in p.stderr
+
+
+INDEXES = """
+SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = 'public' ORDER BY 1
+"""
+
+
+def test_index_methods_opclasses_and_include_survive_a_snapshot(tmp_path: Path, pg_server: str) -> None:
+    with fresh_database(pg_server) as source, fresh_database(pg_server) as copy:
+        execute(source, "CREATE TABLE item (id bigint PRIMARY KEY, name text, tags text[], doc tsvector, "
+                        "created timestamptz)",
+                "CREATE INDEX item_name_pattern ON item (name text_pattern_ops)",
+                "CREATE INDEX item_tags ON item USING gin (tags)",
+                "CREATE INDEX item_doc ON item USING gist (doc)",
+                "CREATE INDEX item_created ON item USING brin (created)",
+                "CREATE UNIQUE INDEX item_cover ON item (id) INCLUDE (name)",
+                "CREATE INDEX item_recent ON item (created DESC) WHERE created IS NOT NULL")
+        write_schema(tmp_path, {})
+        snap = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", "--out", "schema.json",
+                      env={"DATABASE_URL": source})
+        assert snap.returncode == 0, snap.stderr
+        indexes = {i.get("name"): i for i in json.loads((tmp_path / "schema.json").read_text())
+                   ["databases"]["main"]["tables"]["item"]["indexes"]}
+        assert indexes["item_tags"]["using"] == "gin" and indexes["item_created"]["using"] == "brin"
+        assert indexes["item_name_pattern"]["columns"] == [{"column": "name", "opclass": "text_pattern_ops"}]
+        assert indexes["item_cover"]["include"] == ["name"]
+        (tmp_path / ".env").write_text(f"DATABASE_URL={copy}\n")
+        healed = invoke(tmp_path, "heal.db")
+        assert healed.returncode == 0, healed.stdout
+        assert query(copy, INDEXES) == query(source, INDEXES)
+        assert invoke(tmp_path, "validate", "--check").returncode == 0
+
+
+def test_index_methods_are_refused_on_sqlite(tmp_path: Path) -> None:
+    table = {"columns": {"a": "TEXT"}, "indexes": [{"columns": ["a"], "using": "gin"}]}
+    write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": table}}}})
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 1 and "is PostgreSQL's" in p.stdout, p.stdout

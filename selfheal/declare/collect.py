@@ -79,3 +79,13 @@ class Collector:
                              "differ only in case, which SQLite treats as the same name")
             seen[folded] = name
         return seen
+
+    def column_list(self, cols: list[str], declared: dict[str, str], table: str,
+                    parts: list[PathPart]) -> tuple[str, ...]:
+        """Column names of a table constraint, as declared; unknown ones are problems."""
+        for col in cols:
+            if fold(col) not in declared:
+                self.problem(parts, f"column {json.dumps(col)} is not declared in table {json.dumps(table)}")
+        if len({fold(c) for c in cols}) != len(cols):
+            self.problem(parts, "a column is listed twice")
+        return tuple(declared.get(fold(c), c) for c in cols)

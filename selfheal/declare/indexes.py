@@ -28,7 +28,7 @@ class IndexesBuilder(Collector):
             else:
                 col, sql_term = entry.get("column"), entry.get("sql")
                 extra = (f" COLLATE {entry['collate']}" if "collate" in entry else "") + (
-                    " DESC" if entry.get("desc") else "")
+                    f" {entry['opclass']}" if "opclass" in entry else "") + (" DESC" if entry.get("desc") else "")
                 fancy = fancy or sql_term is not None or bool(extra)
             if col is not None:
                 have = declared.get(fold(col))
@@ -52,6 +52,11 @@ class IndexesBuilder(Collector):
             self.problem(parts, "a partial index (\"where\") needs a \"name\"")
         elif fancy and not spec.get("name"):
             self.problem(parts, "an index with \"sql\", \"collate\" or \"desc\" needs a \"name\"")
+        include = tuple(self.column_list(spec["include"], declared, table, parts + ["include"])
+                        if "include" in spec else ())
+        for key in ("using", "include"):
+            if key in spec and self.rules.name != "postgres":
+                self.problem(parts + [key], "is PostgreSQL's: an SQLite index has one method and no INCLUDE")
         return Index(columns=tuple(names), where=spec.get("where", ""), partial=bool(spec.get("where")),
                      unique=bool(spec.get("unique", False)), name=spec.get("name"),
-                     terms=tuple(terms) if fancy else ())
+                     terms=tuple(terms) if fancy else (), using=spec.get("using", ""), include=include)

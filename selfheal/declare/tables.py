@@ -152,16 +152,6 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
     def _is_generated(columns: list[Column], name: str) -> bool:
         return any(fold(c.name) == fold(name) and c.generated for c in columns)
 
-    def column_list(self, cols: list[str], declared: dict[str, str], table: str,
-                    parts: list[PathPart]) -> tuple[str, ...]:
-        """Column names of a table constraint, as declared; unknown ones are problems."""
-        for col in cols:
-            if fold(col) not in declared:
-                self.problem(parts, f"column {json.dumps(col)} is not declared in table {json.dumps(table)}")
-        if len({fold(c) for c in cols}) != len(cols):
-            self.problem(parts, "a column is listed twice")
-        return tuple(declared.get(fold(c), c) for c in cols)
-
     def constraints_problems(self, table: Table, parts: list[PathPart]) -> None:
         """Let SQLite build a table that uses constraint keys: every expression must be part of one
         column or CHECK (an expression that closes its own parenthesis could smuggle in more)."""

@@ -69,6 +69,9 @@ _ACTION = re.compile(r"\bON\s+(DELETE|UPDATE)\s+(SET\s+NULL|SET\s+DEFAULT|CASCAD
                      re.IGNORECASE)
 _DEFERRED = re.compile(r"(?<!NOT )\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.IGNORECASE)
 _ORDER = re.compile(r"\b(ASC|DESC)\s*$", re.IGNORECASE)
+_USING = re.compile(r"\bUSING\s+(\w+)\s*\($", re.IGNORECASE)
+_INCLUDE = re.compile(r"\bINCLUDE\s*\(", re.IGNORECASE)
+_OPCLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _COLLATE = re.compile(r"\bCOLLATE\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -140,7 +143,11 @@ def index_entry(index: Index, columns: Table) -> Optional[dict[str, Any]]:
                 item = item[:match.start()]
             item = item.strip()
             name = leading_name(item) if item else ""
-            if name and columns.column(name) is not None and len(item) <= len(name) + 2 and (
+            opclass = _OPCLASS.fullmatch(item[len(name):].strip() if name and item.startswith(name) else "")
+            if opclass and columns.column(name.strip('"')) is not None:  # PostgreSQL: "col gin_trgm_ops"
+                entry = {"column": columns.column(name.strip('"')).name,  # type: ignore[union-attr]
+                         "opclass": opclass.group(0), **entry}
+            elif name and columns.column(name) is not None and len(item) <= len(name) + 2 and (
                     item in (name, quote_ident(name)) or item.strip('"`[]') == name):
                 entry = {"column": columns.column(name).name, **entry}  # type: ignore[union-attr]
             else:
@@ -151,6 +158,13 @@ def index_entry(index: Index, columns: Table) -> Optional[dict[str, Any]]:
         match = re.compile(r"\bWHERE\b", re.IGNORECASE).search(depth0, open_pos)
         if match:
             spec["where"] = _raw(index.sql[match.end():].rstrip().rstrip(";"))
+        method = _USING.search(code[:open_pos + 1])
+        if method and method.group(1).lower() != "btree":
+            spec["using"] = method.group(1).lower()
+        include = _INCLUDE.search(depth0, open_pos)
+        if include:
+            inner = index.sql[include.end():index.sql.index(")", include.end())]
+            spec["include"] = [n.strip().strip('"') for n in inner.split(",")]
     if index.unique:
         spec["unique"] = True
     if index.origin == "c" and index.name:

@@ -68,8 +68,10 @@ def create_index(table: str, index: Index, name: str) -> str:
     """CREATE [UNIQUE] INDEX; expression terms as declared."""
     unique = "UNIQUE " if index.unique else ""
     terms = ", ".join(index.terms) if index.terms else quote_names(c or "" for c in index.columns)
+    using = f" USING {index.using}" if index.using else ""
+    include = f" INCLUDE ({quote_names(index.include)})" if index.include else ""
     where = f" WHERE {index.where}" if index.where else ""
-    return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)} ({terms}){where}"
+    return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)}{using} ({terms}){include}{where}"
 
 
 def render(op: Op, tables: dict[str, Table]) -> list[str]:
