@@ -170,3 +170,26 @@ def test_a_migrated_autoincrement_table_never_reuses_a_deleted_id(tmp_path: Path
     conn.execute("INSERT INTO t (v) VALUES ('d')")
     assert conn.execute("SELECT id FROM t WHERE v = 'd'").fetchone() == (4,)
     conn.close()
+
+
+def test_a_corrupt_or_locked_database_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "app.db").write_bytes(b"garbage garbage! not a database at all")
+    (tmp_path / "schema.json").write_text(json.dumps({"version": 1, "settings": {"lock_timeout": 0.2},
+                                                      "databases": {"app.db": {"tables": {"t": {"columns": {
+                                                          "a": "TEXT"}}}}}}))
+    p = invoke(tmp_path, "migrate")
+    assert p.returncode == 1 and "database is corrupt" in p.stdout + p.stderr, p.stdout + p.stderr
+    assert "internal error" not in p.stdout + p.stderr
+    (tmp_path / "app.db").unlink()
+    conn = sqlite3.connect(tmp_path / "app.db")
+    conn.execute("CREATE TABLE t (a INTEGER)")
+    conn.commit()
+    conn.execute("BEGIN EXCLUSIVE")  # held while both runs try
+    try:
+        for args in (("migrate",), ("migrate", "--apply")):
+            p = invoke(tmp_path, *args)
+            assert p.returncode == 1 and "locked by another process" in p.stdout + p.stderr, p.stdout + p.stderr
+    finally:
+        conn.rollback()
+        conn.close()
+    assert rows(tmp_path / "app.db", "SELECT type FROM pragma_table_info('t')") == [("INTEGER",)]

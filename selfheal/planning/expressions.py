@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from selfheal.planning.sql import QUOTES
+
 _PG_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 
@@ -64,7 +66,7 @@ def _quoted_end(text: str, i: int, dialect: str) -> int:
             return i
         closers = {"'": "'", '"': '"'}
     else:
-        closers = {"'": "'", '"': '"', "`": "`", "[": "]"}
+        closers = QUOTES
     if ch not in closers:
         return i
     close, j = closers[ch], i + 1

@@ -76,7 +76,9 @@ def facts_needed(desired: Database, actual: Optional[Database]) -> FactsNeeded:
     if actual is None:
         return FactsNeeded()
     now: list[tuple[str, str, str]] = []
-    if any(t.renamed_from or any(c.renamed_from for c in t.columns) for t in desired.tables):
+    from selfheal.planning.renames import declares_renames
+
+    if declares_renames(desired):
         from selfheal.planning.ops import RenameColumn, RenameTable
         from selfheal.planning.renames import plan_renames
 

@@ -32,7 +32,7 @@ from selfheal.planning.ops import (
     RebuildTable,
     RebuildTablesInBulk,
 )
-from selfheal.planning.renames import plan_renames
+from selfheal.planning.renames import declares_renames, plan_renames
 
 __all__ = ["SQLITE", "Capabilities", "Plan", "Facts", "FactsNeeded", "ParentValue", "column_pairs", "facts_needed",
            "plan"]
@@ -49,8 +49,7 @@ def plan(desired: Database, actual: Optional[Database], facts: Facts = NO_FACTS,
     """Compare a declared database with the live one; additive operations only."""
     label = label or desired.path
     result = Plan(create_file=actual is None)
-    renaming = actual is not None and any(t.renamed_from or any(c.renamed_from for c in t.columns)
-                                          for t in desired.tables)
+    renaming = actual is not None and declares_renames(desired)
     if renaming and actual is not None:  # first, and the rest is planned over the database as renamed
         actual, result.ops, result.findings = plan_renames(desired, actual, label)
     live_tables = actual.tables if actual else ()

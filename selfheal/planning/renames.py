@@ -18,6 +18,11 @@ _TOKEN = re.compile(r"\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'(?:[^']|'')*'|--[^
                     r"|[A-Za-z_][A-Za-z0-9_$]*", re.DOTALL)
 
 
+def declares_renames(desired: Database) -> bool:
+    """True when any table or column of the declaration says what it was called before."""
+    return any(t.renamed_from or any(c.renamed_from for c in t.columns) for t in desired.tables)
+
+
 def plan_renames(desired: Database, actual: Database, label: str) -> tuple[Database, list[Op], list[Finding]]:
     """The rename operations, the findings of renames that cannot be made, and the live database as the
     rest of the plan must see it (as it will be once the renames ran)."""

@@ -8,6 +8,7 @@ from typing import Optional
 
 from selfheal.model import Column, Default, Index, Literal, Table, fold
 
+QUOTES = {'"': '"', "'": "'", "`": "`", "[": "]"}  # SQLite's quotes: each opening character and its closing one
 _BARE_DEFAULTS = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "NULL", "TRUE", "FALSE"}
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -144,11 +145,11 @@ def default_index_name(table: str, columns: Iterable[Optional[str]]) -> str:
 def code_only(sql: str) -> str:
     """The statement with every quoted string, quoted identifier and comment blanked out (same length)."""
     out, i, n = [], 0, len(sql)
-    closers = {'"': '"', "'": "'", "`": "`", "[": "]"}
+    closers = QUOTES
     while i < n:
         ch = sql[i]
         if ch in closers:
-            j = _closing(sql, i + 1, closers[ch])
+            j = closing_quote(sql, i + 1, closers[ch])
             out.append(" " * (j - i + 1))
             i = j + 1
             continue
@@ -169,7 +170,7 @@ def code_only(sql: str) -> str:
     return "".join(out)
 
 
-def _closing(sql: str, i: int, close: str) -> int:
+def closing_quote(sql: str, i: int, close: str) -> int:
     """Index of the quote that closes a quoted part starting at i (doubled quotes stay inside)."""
     n = len(sql)
     while i < n:
@@ -226,11 +227,11 @@ def _top_level_items(sql: str) -> Optional[tuple[int, list[tuple[int, int]]]]:
     depth, i, n = 0, 0, len(sql)
     open_pos, start = -1, -1
     spans: list[tuple[int, int]] = []
-    closers = {'"': '"', "'": "'", "`": "`", "[": "]"}
+    closers = QUOTES
     while i < n:
         ch = sql[i]
         if ch in closers:
-            i = _closing(sql, i + 1, closers[ch])
+            i = closing_quote(sql, i + 1, closers[ch])
         elif sql.startswith("--", i):
             i = sql.find("\n", i)
             i = n if i < 0 else i
@@ -278,11 +279,11 @@ def normalized(text: str) -> str:
     while i < n:
         ch = text[i]
         if ch == "'":
-            j = _closing(text, i + 1, "'")
+            j = closing_quote(text, i + 1, "'")
             out.append("\0" + text[i:j + 1] + "\0")
             i = j + 1
         elif ch in closers:
-            j = _closing(text, i + 1, closers[ch])
+            j = closing_quote(text, i + 1, closers[ch])
             inner = text[i + 1:j]
             out.append(fold(inner) if _PLAIN_WORD.fullmatch(inner) else text[i:j + 1])
             i = j + 1
@@ -360,9 +361,9 @@ def column_definitions(create_sql: str) -> dict[str, str]:
 
 def leading_name(text: str) -> str:
     """The identifier a column definition starts with, unquoted."""
-    closers = {'"': '"', "`": "`", "[": "]", "'": "'"}
+    closers = QUOTES
     if text[0] in closers:
-        end = _closing(text, 1, closers[text[0]])
+        end = closing_quote(text, 1, closers[text[0]])
         inner = text[1:end]
         return inner if text[0] == "[" else inner.replace(text[0] * 2, text[0])
     match = re.match(r"[^\s(]+", text)

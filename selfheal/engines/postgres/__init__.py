@@ -8,7 +8,6 @@ schema.snapshot. Imported only when schema.json declares a PostgreSQL database, 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,18 +55,15 @@ class PostgresEngine:
 
     def snapshot(self, source: str, base: Path, namespace: str) -> tuple[Database, list[str]]:
         """`source` is env:NAME: the URL is read from the environment, else from base/.env."""
+        from selfheal.engines.postgres.connect import url_from
         from selfheal.engines.postgres.snapshot import read_live
         from selfheal.errors import SnapshotError
 
         env_key = source[4:] if source.startswith("env:") else source
-        url = os.environ.get(env_key)
-        if not url and (base / ".env").is_file():
-            from selfheal.environment.envfile import parse
-
-            try:
-                url = parse(base / ".env").values().get(env_key)
-            except OSError as exc:
-                raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
+        try:
+            url = url_from(env_key, base / ".env")
+        except OSError as exc:
+            raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
         if not url:
             raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
         return read_live(url, env_key, namespace)

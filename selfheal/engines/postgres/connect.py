@@ -9,10 +9,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote
 
 from selfheal.model import Project
+from selfheal.safety.safefile import MAX_TEXT_BYTES
 
 _CONNINFO_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@]*?:([^/?#]*)@")
@@ -28,20 +30,26 @@ class PgProblem(Exception):
         self.hint, self.check, self.target = hint, check, target
 
 
-def connection_url(project: Project, key: str) -> Optional[str]:
-    """The URL from the environment, else from the project's .env (never printed)."""
+def url_from(key: str, env_path: Path, limit: int = MAX_TEXT_BYTES) -> Optional[str]:
+    """The URL the key names in the environment, else in the .env file at env_path (never printed);
+    OSError when that file exists but cannot be read."""
     if os.environ.get(key):
         return os.environ[key]
-    env = project.env
-    path = project.root / (env.file if env else ".env")
-    if path.is_file():
-        from selfheal.environment.envfile import parse
+    if not env_path.is_file():
+        return None
+    from selfheal.environment.envfile import parse
 
-        try:
-            return parse(path, project.max_file_bytes).values().get(key) or None
-        except (OSError, ValueError):
-            return None
-    return None
+    return parse(env_path, limit).values().get(key) or None
+
+
+def connection_url(project: Project, key: str) -> Optional[str]:
+    """The URL from the environment, else from the project's .env (None when neither has it, or the
+    file cannot be read: the caller says the key is not set)."""
+    path = project.root / (project.env.file if project.env else ".env")
+    try:
+        return url_from(key, path, project.max_file_bytes)
+    except (OSError, ValueError):
+        return None
 
 
 def secrets_of(url: str) -> list[str]:

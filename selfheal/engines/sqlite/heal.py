@@ -58,7 +58,7 @@ def _check_file(ctx: RunContext, desired: Database, path: Path, label: str, crea
     except OSError as exc:
         return [_unreadable(label, exc)]
     if problem:
-        return [_corrupt(label, problem)]
+        return [corrupt(label, problem)]
     recovered: list[Finding] = []
     try:
         if journal.needs_recovery(path, timeout):
@@ -73,7 +73,7 @@ def _check_file(ctx: RunContext, desired: Database, path: Path, label: str, crea
                 ctx.audit.record("db.recovered", label, done.action, "applied")
     except Exception as exc:  # RecoveryFailed, ProjectLocked, OSError, sqlite3.Error: the file is as it was
         if is_corruption(exc) and journal.is_junk(journal.journal_of(path)):  # nothing to recover: it is damaged
-            return [_corrupt(label, f"{error_text(exc)} (and its -journal is not an SQLite journal)")]
+            return [corrupt(label, f"{error_text(exc)} (and its -journal is not an SQLite journal)")]
         reason, hint = failure(exc, "nothing was lost: the database and its journal were left in place (and backed "
                                "up where possible); open it with the sqlite3 shell as its owner")
         if not isinstance(exc, OSError):
@@ -99,7 +99,7 @@ def _check_recovered_copy(ctx: RunContext, desired: Database, path: Path, label:
         with journal.recovered_copy(path, timeout) as copy, reading(copy, timeout) as conn:
             corrupt, the_plan = _inspect(conn, desired, label, copy)
     except (sqlite3.Error, OSError, UnicodeDecodeError) as exc:
-        return [note, _sqlite_error(label, exc, timeout)]
+        return [note, sqlite_error(label, exc, timeout)]
     return [note, corrupt] if corrupt else [note] + report_plan(desired, label, the_plan, healed=False)
 
 
@@ -108,7 +108,7 @@ def _inspect(conn: sqlite3.Connection, desired: Database, label: str, path: Path
     if path.stat().st_size <= QUICK_CHECK_EVERY_RUN_BYTES:
         problem = soundness(conn)
         if problem:
-            return _corrupt(label, problem), Plan()
+            return corrupt(label, problem), Plan()
     return None, _plan_live(conn, desired, label)
 
 
@@ -124,7 +124,7 @@ def _check_sound_file(ctx: RunContext, desired: Database, path: Path, label: str
                 ctx.cache.put("db:" + label, cache_key(conn, path, desired, ctx.project.declarations), findings)
                 return findings
     except (sqlite3.Error, UnicodeDecodeError) as exc:
-        return [_sqlite_error(label, exc, timeout)]
+        return [sqlite_error(label, exc, timeout)]
     except OSError as exc:
         return [_unreadable(label, exc)]
     ctx.cache.forget("db:" + label)
@@ -143,17 +143,18 @@ def _plan_live(conn: sqlite3.Connection, desired: Database, label: str) -> Plan:
     return plan(desired, actual, gather_facts(conn, facts_needed(desired, actual)), label)
 
 
-def _corrupt(label: str, problem: str) -> Finding:
+def corrupt(label: str, problem: str) -> Finding:
+    """A database SQLite calls damaged: it is never written to."""
     return Finding("db.integrity", label, Status.ERROR, f"database is corrupt: {problem}",
                    hint=f"it was not touched; {command('heal.db --restore')} moves it aside and restores the newest "
                         "good backup")
 
 
-def _sqlite_error(label: str, exc: BaseException, timeout: float, otherwise: Optional[str] = None) -> Finding:
+def sqlite_error(label: str, exc: BaseException, timeout: float, otherwise: Optional[str] = None) -> Finding:
     """The SQLite error as something to act on: locked, corrupt, no permission, or `otherwise`."""
     text = error_text(exc)
     if is_corruption(exc):
-        return _corrupt(label, text)
+        return corrupt(label, text)
     if "locked" in text or "busy" in text:
         return Finding("db.file", label, Status.ERROR,
                        f"locked by another process (waited {timeout:g} s); nothing was changed",
@@ -219,16 +220,16 @@ def _heal_existing(ctx: RunContext, desired: Database, path: Path, label: str) -
     try:
         conn = _writer(path, timeout)
     except sqlite3.Error as exc:
-        return [_sqlite_error(label, exc, timeout)]
+        return [sqlite_error(label, exc, timeout)]
     try:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            return [_sqlite_error(label, exc, timeout)]
+            return [sqlite_error(label, exc, timeout)]
         problem = soundness(conn)
         if problem:
             conn.execute("ROLLBACK")
-            return [_corrupt(label, problem)]
+            return [corrupt(label, problem)]
         actual = catalog.read(conn, label)  # re-read under the write lock: nobody changes it now
         facts = gather_facts(conn, facts_needed(desired, actual))
         the_plan = plan(desired, actual, facts, label)
@@ -280,7 +281,7 @@ def _heal_failed(label: str, exc: BaseException, timeout: float) -> Finding:
     text = error_text(exc)
     cause = exc.__cause__ if isinstance(exc, HealFailed) and isinstance(exc.__cause__, sqlite3.Error) else exc
     if isinstance(cause, sqlite3.Error) and not is_corruption(cause):
-        found = _sqlite_error(label, cause, timeout, otherwise="")
+        found = sqlite_error(label, cause, timeout, otherwise="")
         if found.message:
             return found
     return Finding("db.file", label, Status.ERROR, f"heal rolled back, nothing was changed: {text}",

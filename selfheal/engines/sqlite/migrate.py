@@ -162,10 +162,20 @@ def apply(conn: sqlite3.Connection, desired: Database, label: str, migrations: l
 
 def migrate_file(ctx: RunContext, desired: Database, path: Path, label: str, run: bool) -> tuple[str, list[Finding]]:
     """The script for one file, and findings: what differs (or, with `run`, what was migrated)."""
-    from selfheal.safety.sqlitefile import reading
+    from selfheal.engines.sqlite.heal import corrupt, sqlite_error
+    from selfheal.safety.sqlitefile import header_problem, reading
 
-    with reading(path, ctx.project.lock_timeout) as conn:
-        migrations = plan_migration(conn, desired, label)
+    try:
+        problem = header_problem(path)
+        if problem:
+            return "", [replace(corrupt(label, problem), check="db.migrate")]
+        with reading(path, ctx.project.lock_timeout) as conn:
+            migrations = plan_migration(conn, desired, label)
+    except OSError as exc:
+        return "", [Finding("db.migrate", label, Status.ERROR, f"cannot read the database: {exc.strerror or exc}",
+                            hint="this user needs read permission on the file and its folder")]
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # locked, corrupt: said as heal says it
+        return "", [replace(sqlite_error(label, exc, ctx.project.lock_timeout), check="db.migrate")]
     if not migrations:
         return "", [Finding("db.migrate", label, Status.OK, "matches its declaration: nothing to migrate")]
     text = script(label, migrations)
@@ -180,12 +190,19 @@ def migrate_file(ctx: RunContext, desired: Database, path: Path, label: str, run
 
 
 def _run(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Finding]:
+    from selfheal.engines.sqlite.heal import sqlite_error
     from selfheal.safety.backup import write_backup
+    from selfheal.safety.lock import failure
     from selfheal.safety.sqlitefile import connect
 
-    ctx.lock()
-    saved = write_backup(path, ctx.project.state_dir, label, ctx.project.backups_keep, ctx.project.lock_timeout)
-    conn = connect(path, readonly=False, timeout=ctx.project.lock_timeout)
+    timeout = ctx.project.lock_timeout
+    try:
+        ctx.lock()
+        saved = write_backup(path, ctx.project.state_dir, label, ctx.project.backups_keep, timeout)
+        conn = connect(path, readonly=False, timeout=timeout)
+    except Exception as exc:  # ProjectLocked, UnsafePath, OSError, sqlite3.Error: nothing was changed
+        reason, hint = failure(exc, "this user must be able to write the database and .selfheal/ beside schema.json")
+        return [Finding("db.migrate", label, Status.ERROR, f"not migrated, nothing was changed: {reason}", hint=hint)]
     try:
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA legacy_alter_table = ON")
@@ -198,6 +215,9 @@ def _run(ctx: RunContext, desired: Database, path: Path, label: str) -> list[Fin
     except (sqlite3.Error, MigrationFailed) as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        locked = sqlite_error(label, exc, timeout, otherwise="") if isinstance(exc, sqlite3.Error) else None
+        if locked is not None and locked.message:  # locked or read-only: said as heal says it
+            return [replace(locked, check="db.migrate")]
         return [Finding("db.migrate", label, Status.ERROR, f"migration rolled back, nothing was changed: {exc}",
                         hint="the database is as it was; review the script and the rows it names")]
     finally:

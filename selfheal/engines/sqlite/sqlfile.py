@@ -14,13 +14,12 @@ from pathlib import Path
 
 from selfheal.engines.sqlite import catalog
 from selfheal.model import Index, SqlDeclaration, Table, fold
-from selfheal.planning.sql import _closing, code_only, column_definitions
+from selfheal.planning.sql import QUOTES, closing_quote, code_only, column_definitions
 from selfheal.safety.safefile import planted_link, read_small_text
 
 _ALLOWED = re.compile(r"\s*CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER)\b", re.IGNORECASE)
 _TEMP = re.compile(r"\s*CREATE\s+(TEMP|TEMPORARY)\b", re.IGNORECASE)
 _HEAD = 512
-_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
 _INTERESTING = re.compile(r"['\"`\[;]|--|/\*")  # where a quote, a comment or a statement may start or end
 _TRIGGER = re.compile(r"\s*CREATE\s+((TEMP|TEMPORARY)\s+)?TRIGGER\b", re.IGNORECASE)
 _ENDS_WITH_END = re.compile(r"\bEND\s*$", re.IGNORECASE)
@@ -52,8 +51,8 @@ def statements(text: str) -> list[tuple[int, str]]:
             break
         i = found.start()
         ch = text[i]
-        if ch in _QUOTES:
-            i = _closing(text, i + 1, _QUOTES[ch]) + 1
+        if ch in QUOTES:
+            i = closing_quote(text, i + 1, QUOTES[ch]) + 1
         elif text.startswith("--", i):
             newline = text.find("\n", i)
             i = n if newline < 0 else newline
