@@ -14,18 +14,21 @@ from selfheal.planning.ops import (
     RenameColumn,
     RenameTable,
 )
-from selfheal.planning.sql import constraint_clauses, default_sql, quote_ident, quote_names, table_constraints
+from selfheal.planning.sql import (
+    constraint_clauses,
+    default_sql,
+    quote_ident,
+    quote_literal,
+    quote_names,
+    table_constraints,
+)
 
 
 def literal(value: Literal) -> str:
-    """A JSON value as a PostgreSQL literal (booleans as TRUE/FALSE, never guessed as SQL)."""
-    if value is None:
-        return "NULL"
+    """A JSON value as a PostgreSQL literal: SQLite's quoting, with booleans as TRUE/FALSE."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return quote_literal(value)
 
 
 def default_clause(default: Default, type_name: str) -> str:
