@@ -79,6 +79,8 @@ class Index:
     terms: tuple[str, ...] = ()  # declared index terms as SQL (expressions, COLLATE, DESC); () for plain columns
     using: str = ""  # PostgreSQL: the index method when not btree (gin, gist, brin …)
     include: tuple[str, ...] = ()  # PostgreSQL: INCLUDE columns
+    nulls_not_distinct: bool = False  # PostgreSQL 15: a unique index where NULLs clash like values
+    storage: tuple[tuple[str, str], ...] = ()  # PostgreSQL: WITH (name = value, …) storage parameters
 
 
 @record
@@ -109,6 +111,7 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()  # foreign keys over several columns
     source: str = ""  # declared in an SQL file: its path (messages name it instead of schema.json)
     renamed_from: str = ""  # declared: the table's former name (renamed when only that one exists)
+    nulls_not_distinct: tuple[tuple[str, ...], ...] = ()  # PostgreSQL 15: UNIQUE sets whose NULLs clash
 
     @cached_property
     def uses_constraint_keys(self) -> bool:
@@ -133,6 +136,21 @@ class Table:
         return self._by_name.get(fold(name))
 
 
+@record
+class SchemaObject:
+    """A PostgreSQL object beside the tables: an extension, enum, type, sequence, function, trigger or comment.
+
+    `name` identifies it (a function by its argument types, a trigger as table.trigger, a comment as table
+    or table.column); `key` is how schema.json names it; `sql` its CREATE statement (declared as written,
+    read back as the server writes it) or a comment's text; `items` an enum's labels in order."""
+
+    kind: str
+    name: str
+    sql: str = ""
+    items: tuple[str, ...] = ()
+    key: str = ""
+
+
 @dataclass(frozen=True)
 class Database:
     """A database file: `path` as declared (relative to the project root, maybe a glob)."""
@@ -146,6 +164,7 @@ class Database:
     namespace: str = "public"  # PostgreSQL: the schema (namespace) its objects live in
     engine: str = "sqlite"  # the name under which selfheal.engines registers the engine that serves it
     declared_in: str = "schema.json"  # the declaration file's name (schema.postgres.json, …), for messages
+    objects: tuple[SchemaObject, ...] = ()  # PostgreSQL: extensions, types, sequences, functions, triggers, comments
 
     @cached_property
     def _by_name(self) -> dict[str, Table]:

@@ -54,9 +54,14 @@ class IndexesBuilder(Collector):
             self.problem(parts, "an index with \"sql\", \"collate\" or \"desc\" needs a \"name\"")
         include = tuple(self.column_list(spec["include"], declared, table, parts + ["include"])
                         if "include" in spec else ())
-        for key in ("using", "include"):
+        for key in ("using", "include", "nulls_not_distinct", "with"):
             if key in spec and self.rules.name != "postgres":
-                self.problem(parts + [key], "is PostgreSQL's: an SQLite index has one method and no INCLUDE")
+                self.problem(parts + [key], "is PostgreSQL's: an SQLite index has one method, no INCLUDE, no "
+                             "storage parameters, and its NULLs never clash")
+        if spec.get("nulls_not_distinct") and not spec.get("unique"):
+            self.problem(parts + ["nulls_not_distinct"], "is for a unique index (\"unique\": true)")
+        storage = tuple((k, str(v).lower() if isinstance(v, bool) else str(v)) for k, v in spec.get("with", {}).items())
         return Index(columns=tuple(names), where=spec.get("where", ""), partial=bool(spec.get("where")),
                      unique=bool(spec.get("unique", False)), name=spec.get("name"),
-                     terms=tuple(terms) if fancy else (), using=spec.get("using", ""), include=include)
+                     terms=tuple(terms) if fancy else (), using=spec.get("using", ""), include=include,
+                     nulls_not_distinct=bool(spec.get("nulls_not_distinct")), storage=storage)

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from selfheal.declare.document import PathPart
 from selfheal.declare.objects import ObjectsBuilder
+from selfheal.declare.server_objects import ServerObjectsBuilder
 from selfheal.declare.tables import TablesBuilder
 from selfheal.model import AppSpec, Database, EnvSpec, Project
 
@@ -19,7 +20,7 @@ def engine_of(body: dict[str, Any]) -> str:
     return "postgres" if "url" in body else "sqlite"
 
 
-class ProjectBuilder(TablesBuilder, ObjectsBuilder):
+class ProjectBuilder(TablesBuilder, ObjectsBuilder, ServerObjectsBuilder):
     """Turns a structurally valid document into a Project, collecting semantic problems."""
 
     def build(self, doc: dict[str, Any]) -> Project:
@@ -137,4 +138,4 @@ class ProjectBuilder(TablesBuilder, ObjectsBuilder):
             self.expression(select, parts + ["views", name], statement=True, what="SELECT statement")
         return Database(path=label, tables=tables, views=tuple(body.get("views", {}).items()),
                         url_env=match.group(1), namespace=body.get("schema", "public"), engine=self.rules.name,
-                        declared_in=self.path.name)
+                        declared_in=self.path.name, objects=self.server_objects(body, tables, parts))

@@ -49,6 +49,17 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
                     index_names[fold(index.name)] = table.name
         return tuple(tables)
 
+    def unique_sets(self, decl: list[Any], declared: dict[str, str], table: str, parts: list[PathPart]
+                    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+        """A table's UNIQUE column sets, and those whose NULLs clash like values (PostgreSQL 15)."""
+        unique = [self.column_list(cols["columns"] if isinstance(cols, dict) else cols, declared, table,
+                                   parts + [i]) for i, cols in enumerate(decl)]
+        nulls_not_distinct = [u for u, spec in zip(unique, decl, strict=True)
+                              if isinstance(spec, dict) and spec.get("nulls_not_distinct")]
+        if nulls_not_distinct and self.rules.name != "postgres":
+            self.problem(parts, "nulls_not_distinct is PostgreSQL's: in SQLite NULLs never clash")
+        return unique, nulls_not_distinct
+
     def table(self, name: str, body: dict[str, Any], parts: list[PathPart]) -> Table:
         # folded name -> name as declared (a later duplicate in case is a problem, so the last one wins)
         declared = self.case_clashes(body["columns"], parts + ["columns"], "column")
@@ -67,8 +78,7 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
             primary_key = tuple(declared.get(fold(c), c) for c in body["primary_key"])
         indexes = [self.index(spec, declared, name, parts + ["indexes", i])
                    for i, spec in enumerate(body.get("indexes", []))]
-        unique = [self.column_list(cols, declared, name, parts + ["unique", i])
-                  for i, cols in enumerate(body.get("unique", []))]
+        unique, nulls_not_distinct = self.unique_sets(body.get("unique", []), declared, name, parts + ["unique"])
         foreign_keys = []
         for i, spec in enumerate(body.get("foreign_keys", [])):
             cols = self.column_list(spec["columns"], declared, name, parts + ["foreign_keys", i, "columns"])
@@ -104,6 +114,7 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
+                      nulls_not_distinct=tuple(nulls_not_distinct),
                       foreign_keys=tuple(foreign_keys), renamed_from=body.get("renamed_from", ""))
         self.renamed_columns(columns, declared, parts)
         if not self.server and table.uses_constraint_keys:  # PostgreSQL checks its own when it creates them

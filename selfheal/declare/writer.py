@@ -71,6 +71,7 @@ _DEFERRED = re.compile(r"(?<!NOT )\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.IGN
 _ORDER = re.compile(r"\b(ASC|DESC)\s*$", re.IGNORECASE)
 _USING = re.compile(r"\bUSING\s+(\w+)\s*\($", re.IGNORECASE)
 _INCLUDE = re.compile(r"\bINCLUDE\s*\(", re.IGNORECASE)
+_WITH = re.compile(r"\)\s*WITH\s*\(", re.IGNORECASE)
 _OPCLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _COLLATE = re.compile(r"\bCOLLATE\s+(\S+)\s*$", re.IGNORECASE)
 
@@ -104,6 +105,8 @@ def _column_spec(column: Column, single_pk: bool, unique: bool, text: dict[str, 
         spec["check"] = text["check"]
     if "collate" in text:
         spec["collate"] = text["collate"]
+    elif column.collate:  # the catalogue's own (PostgreSQL keeps no CREATE TABLE text)
+        spec["collate"] = column.collate
     if column.references:
         actions = _actions(column.fk_actions + " " + definition[max(definition.upper().find("REFERENCES"), 0):])
         target = f"{column.references[0]}.{column.references[1]}"
@@ -165,6 +168,13 @@ def index_entry(index: Index, columns: Table) -> Optional[dict[str, Any]]:
         if include:
             inner = index.sql[include.end():index.sql.index(")", include.end())]
             spec["include"] = [n.strip().strip('"') for n in inner.split(",")]
+        tail = depth0[:match.start()] if match else depth0
+        if re.search(r"\)\s*(INCLUDE\s*\(\s*\)\s*)?NULLS NOT DISTINCT\b", tail):
+            spec["nulls_not_distinct"] = True
+        storage = _WITH.search(tail, open_pos)
+        if storage:
+            inner = index.sql[storage.end():index.sql.index(")", storage.end())]
+            spec["with"] = {k.strip(): v.strip().strip("'") for k, _, v in (p.partition("=") for p in inner.split(","))}
     if index.unique:
         spec["unique"] = True
     if index.origin == "c" and index.name:
@@ -177,8 +187,10 @@ def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
     single = table.primary_key[0] if len(table.primary_key) == 1 else None
     shape = text_shape(table.sql, _raw)
     definitions = column_definitions(table.sql)
+    nnd = {tuple(fold(c) for c in cols) for cols in table.nulls_not_distinct}
     unique_sets = [tuple(i.columns) for i in table.indexes if i.origin == "u"]
-    single_unique = {fold(u[0] or "") for u in unique_sets if len(u) == 1}
+    single_unique = {fold(u[0] or "") for u in unique_sets if len(u) == 1 and tuple(fold(u[0] or "")
+                                                                                 for _ in u) not in nnd}
     columns = {}
     for column in table.columns:
         columns[column.name] = _column_spec(column, column.name == single, fold(column.name) in single_unique,
@@ -189,7 +201,9 @@ def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
     entry: dict[str, Any] = {"columns": columns}
     if len(table.primary_key) > 1:
         entry["primary_key"] = list(table.primary_key)
-    multi = [list(u) for u in unique_sets if len(u) > 1]
+    multi: list[Any] = [{"columns": list(u), "nulls_not_distinct": True}
+                        if tuple(fold(c or "") for c in u) in nnd else list(u)
+                        for u in unique_sets if len(u) > 1 or tuple(fold(c or "") for c in u) in nnd]
     if multi:
         entry["unique"] = multi
     if table.foreign_keys:
@@ -228,7 +242,23 @@ def database_entry(live: Database, notes: list[str]) -> dict[str, Any]:
         entry["views"] = {name: view_select(text) for name, text in live.views}
     if live.triggers:
         entry["triggers"] = dict(live.triggers)
+    entry.update(objects_entry(live))
     return entry
+
+
+def objects_entry(live: Database) -> dict[str, Any]:
+    """A PostgreSQL database's extensions, types, sequences, functions, triggers and comments, each under
+    its key as the server writes it."""
+    out: dict[str, Any] = {}
+    for obj in live.objects:
+        if obj.kind == "extension":
+            out.setdefault("extensions", []).append(obj.name)
+        elif obj.kind in ("enum", "type"):
+            out.setdefault("types", {})[obj.key] = {"enum": list(obj.items)} if obj.kind == "enum" else {
+                "sql": obj.sql}
+        else:
+            out.setdefault(obj.kind + "s", {})[obj.key] = obj.sql
+    return out
 
 
 def entry_name(db_path: Path, base: Path, name: Optional[str]) -> str:

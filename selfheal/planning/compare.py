@@ -13,7 +13,7 @@ from selfheal.planning import sql
 def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tuple[str, str, str]]:
     """(aspect, declared, actual) for each way a live column differs from its declaration."""
     if (declared.type == live.type and declared.not_null == live.not_null and declared.references is None
-            and declared.identity == live.identity
+            and declared.identity == live.identity and declared.collate == live.collate
             and (declared.default is None) == (live.default is None)
             and (declared.default is None or sql.default_sql(declared.default) == str(live.default.value))):  # type: ignore[union-attr]
         return []  # spelled exactly as selfheal writes it: the common case, decided without parsing
@@ -31,6 +31,8 @@ def column_differences(declared: Column, live: Column, is_pk: bool) -> list[tupl
                       str(live.default.value) if live.default else "none"))
     if declared.identity != live.identity and not (declared.identity == "auto" and live.identity != "always"):
         diffs.append(("identity", declared.identity or "none", live.identity or "none"))
+    if live.collate and fold(declared.collate) != fold(live.collate):  # a server says which one it uses
+        diffs.append(("collation", declared.collate or "the type's", live.collate))
     if declared.references and (live.references is None or [fold(x) for x in declared.references] != [
             fold(x) for x in live.references]):
         diffs.append(("references", ".".join(declared.references),

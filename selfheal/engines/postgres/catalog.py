@@ -11,11 +11,15 @@ from selfheal.planning.sql import quote_ident
 
 _COLUMNS = """
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname),
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
 WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
 ORDER BY c.oid, a.attnum
 """
@@ -64,6 +68,7 @@ SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHE
 UNION ALL SELECT conname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace WHERE n.nspname = %s
 """
 IDENTITY = {"d": "by default", "a": "always"}
+SERIALS = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _CHECK = re.compile(r"^CHECK \(|\)( NOT VALID)?$")
 _CAST = re.compile(r"^(?P<value>'(?:[^']|'')*'|-?\d+(\.\d+)?)::[\w .\[\]\"()]+$")
@@ -75,6 +80,15 @@ def live_default(expr: Optional[str]) -> Optional[Default]:
         return None
     match = _CAST.match(expr)
     return Default(match.group("value") if match else expr, sql=True)
+
+
+def _serial(table: str, column: str, type_name: str, default: Optional[str], sequence: Optional[str]) -> str:
+    """serial, bigserial or smallserial for a column whose default draws from the sequence it owns under
+    the name CREATE TABLE gives it ("" otherwise: a sequence of its own, and its nextval default)."""
+    if not sequence or type_name not in SERIALS or not default or not default.startswith("nextval("):
+        return ""
+    own = f"{table}_{column}_seq"
+    return SERIALS[type_name] if sequence.rsplit(".", 1)[-1].strip('"') == own and own in default else ""
 
 
 def _actions(on_delete: str, on_update: str, deferred: bool = False) -> str:
@@ -92,6 +106,7 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
         columns[table].append(tuple(row))
     pks: dict[str, tuple[str, ...]] = {}
     unique_sets: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    nulls_not_distinct: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     constraint_index: dict[int, str] = {}
     refs: dict[str, dict[str, tuple[str, str, str]]] = defaultdict(dict)
     composite: dict[str, list[ForeignKey]] = defaultdict(list)
@@ -105,6 +120,8 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
             constraint_index[index_oid] = "pk"
         elif kind == "u":
             unique_sets[table].append(tuple(cols))
+            if definition.startswith("UNIQUE NULLS NOT DISTINCT"):
+                nulls_not_distinct[table].append(tuple(cols))
             constraint_index[index_oid] = "u"
         elif len(cols) == 1:
             refs[table][fold(cols[0])] = (parent, parent_cols[0], _actions(on_delete, on_update, deferred))
@@ -119,16 +136,18 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
     for name, rows in columns.items():
         table_refs = refs.get(name, {})
         cols = tuple(
-            Column(name=col, type=ctype, not_null=bool(notnull),
-                   default=live_default(default) if generated != "s" else None,
+            Column(name=col, type=_serial(name, col, ctype, default, sequence) or ctype, not_null=bool(notnull),
+                   default=live_default(default) if generated != "s" and not _serial(
+                       name, col, ctype, default, sequence) else None,
                    references=table_refs[fold(col)][:2] if fold(col) in table_refs else None,
                    fk_actions=table_refs[fold(col)][2] if fold(col) in table_refs else "",
                    generated=default if generated == "s" else "", stored=generated == "s",
-                   hidden=generated == "s", identity=IDENTITY.get(identity, ""))
-            for col, ctype, notnull, default, identity, generated in rows)
+                   hidden=generated == "s", identity=IDENTITY.get(identity, ""), collate=collation or "")
+            for col, ctype, notnull, default, identity, generated, sequence, collation in rows)
         tables.append(Table(name=name, columns=cols, primary_key=pks.get(name, ()),
                             indexes=tuple(indexes.get(name, ())), foreign_keys=tuple(composite.get(name, ())),
-                            checks=tuple(checks.get(name, ()))))
+                            checks=tuple(checks.get(name, ())),
+                            nulls_not_distinct=tuple(nulls_not_distinct.get(name, ()))))
     views = tuple((name, f"CREATE VIEW {quote_ident(name)} AS {text}")
                   for name, text in conn.execute(_SERVER_VIEWS if server_text else _VIEWS, (namespace,)))
     names = frozenset(fold(n) for (n,) in conn.execute(_NAMES, (namespace, namespace)))

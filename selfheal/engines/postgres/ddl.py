@@ -73,6 +73,8 @@ def create_index(table: str, index: Index, name: str) -> str:
     terms = ", ".join(index.terms) if index.terms else quote_names(c or "" for c in index.columns)
     using = f" USING {index.using}" if index.using else ""
     include = f" INCLUDE ({quote_names(index.include)})" if index.include else ""
+    include += " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    include += f" WITH ({', '.join(f'{k} = {quote_literal(v)}' for k, v in index.storage)})" if index.storage else ""
     where = f" WHERE {index.where}" if index.where else ""
     return f"CREATE {unique}INDEX {quote_ident(name)} ON {quote_ident(table)}{using} ({terms}){include}{where}"
 

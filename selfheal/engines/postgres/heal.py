@@ -24,6 +24,9 @@ from selfheal.engines.postgres.connect import (
     first_line,
     stalled,
 )
+from selfheal.engines.postgres.objectplan import ObjectPlan, object_differences, plan_objects, table_names
+from selfheal.engines.postgres.objects import read_objects
+from selfheal.engines.postgres.scratch import ServerReading, read_declared
 from selfheal.engines.postgres.types import pg_type, split
 from selfheal.findings import Finding, Status, command
 from selfheal.model import Database, Project, fold
@@ -36,6 +39,8 @@ from selfheal.planning.sql import quote_ident
 
 BATCH = 200  # statements sent in one round trip
 CAPABILITIES = Capabilities(alter_adds_any_column=True, live_sql=False, bulk_add_columns=False)
+SERIAL_SPELLINGS = {"serial": "serial", "serial4": "serial", "bigserial": "bigserial", "serial8": "bigserial",
+                   "smallserial": "smallserial", "serial2": "smallserial"}
 _CANONICAL = "SELECT t, format_type(to_regtype(t), NULL) FROM unnest(%s::text[]) AS t"
 
 
@@ -83,8 +88,9 @@ def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Fin
 
 def _transaction(ctx: RunContext, conn: Any, desired: Database, psycopg: Any, timeout: float) -> list[Finding]:
     """Plan (and apply) in one transaction; the audit trail is written once it has committed."""
-    conn.read_only = not ctx.healing
-    with conn.transaction():
+    # declared objects are read in a scratch schema (rolled back): a check that has them writes, and never commits
+    conn.read_only = not ctx.healing and not desired.objects
+    with conn.transaction(force_rollback=not ctx.healing):
         ms = int(timeout * 1000)
         conn.execute(f"SET LOCAL lock_timeout = {ms}")
         conn.execute(f"SET LOCAL statement_timeout = {max(ms * 6, 60000)}")
@@ -123,7 +129,10 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
         conn.execute(f"CREATE SCHEMA {quote_ident(namespace)}")
         created_schema = True
     conn.execute(f"SET LOCAL search_path TO {quote_ident(namespace)}")
-    wanted, unknown = with_server_types(conn, desired)
+    reading = _server_reading(conn, desired)
+    if reading.problems:
+        return reading.problems
+    wanted, unknown = reading.wanted, reading.unknown
     if unknown:
         return [Finding("db.column", f"{label}:{table}.{column}", Status.ERROR,
                         f"type {type_name} is not a type this server knows",
@@ -131,17 +140,24 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
                              "or a native PostgreSQL one")
                 for table, column, type_name in unknown]
     the_plan = _plan(conn, wanted, label)
-    if not ctx.healing or not the_plan.ops:
-        return report_plan(desired, label, the_plan, healed=False,
-                           render=_shown(_renderer(wanted, the_plan.ops), namespace))
+    objects = _object_plan(conn, reading, label)
+    if not ctx.healing or not (the_plan.ops or objects.steps):
+        return objects.report(report_plan(desired, label, the_plan, healed=False, render=_shown(_renderer(
+            wanted, the_plan.ops), namespace)), healed=False, namespace=namespace)
     render = _renderer(wanted, the_plan.ops)
+    if objects.steps:  # as pg_dump: a function body may name a table this heal creates after it
+        conn.execute("SET LOCAL check_function_bodies = off")
+    _run_steps(conn, objects, True, label, psycopg)
     _apply(conn, the_plan.ops, render, label, psycopg)
-    left = _plan(conn, wanted, label)
-    if left.ops:  # verified in the same transaction: what was applied must leave nothing to do
+    _run_steps(conn, objects, False, label, psycopg)
+    left, left_objects = _plan(conn, wanted, label), _object_plan(conn, reading, label)
+    if left.ops or left_objects.steps:  # verified in the same transaction: nothing may be left to do
         raise PgProblem("the database still differs after healing, so nothing was changed (rolled back): "
-                        + ", ".join(op_targets(label, op)[0] for op in left.ops),
+                        + ", ".join([op_targets(label, op)[0] for op in left.ops]
+                                    + [step.target for step in left_objects.steps]),
                         "report this with the schema.json entry: the declaration and the server disagree")
-    findings = report_plan(desired, label, the_plan, healed=True, render=_shown(render, namespace))
+    findings = objects.report(report_plan(desired, label, the_plan, healed=True, render=_shown(render, namespace)),
+                              healed=True, namespace=namespace)
     if created_schema:
         findings.insert(0, Finding("db.schema", label, Status.HEALED, f"created schema {namespace}",
                                    action=f"CREATE SCHEMA {quote_ident(namespace)}"))
@@ -173,6 +189,40 @@ def _apply(conn: Any, ops: list[Op], render: Callable[[Op], list[str]], label: s
                 raise PgProblem(f"the server refused it, nothing was changed: {first_line(exc)}",
                                 f"fix it in schema.json (the SQL: {statement[:200]}), then heal again",
                                 op.check, op_targets(label, op)[0]) from None
+
+
+def _server_reading(conn: Any, desired: Database) -> ServerReading:
+    """The declaration as the server reads it: types in its spelling; declared objects, when there are
+    any, as it writes them (read in a scratch schema that is rolled back)."""
+    if desired.objects:
+        return read_declared(conn, desired, with_server_types)
+    wanted, unknown = with_server_types(conn, desired)
+    return ServerReading(wanted, unknown)
+
+
+def _object_plan(conn: Any, reading: ServerReading, label: str) -> ObjectPlan:
+    """The declared objects against the namespace's (none declared: nothing read)."""
+    if not reading.objects:
+        return ObjectPlan()
+    live = read_objects(conn, reading.wanted.namespace, [])
+    return plan_objects(reading.objects, live, label, table_names([t.name for t in reading.wanted.tables]),
+                        reading.late)
+
+
+def _run_steps(conn: Any, objects: ObjectPlan, before_tables: bool, label: str, psycopg: Any) -> None:
+    """The object steps that run before (or after) the tables, one statement at a time."""
+    for step in objects.steps:
+        if step.before_tables != before_tables:
+            continue
+        for statement in step.statements:
+            try:
+                run_one(conn, statement)
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+                raise
+            except psycopg.Error as exc:
+                raise PgProblem(f"the server refused it, nothing was changed: {first_line(exc)}",
+                                f"fix it in schema.json (the SQL: {statement[:200]}), then heal again",
+                                step.check, step.target) from None
 
 
 def run_one(conn: Any, statement: str) -> None:
@@ -212,6 +262,10 @@ def with_server_types(conn: Any, desired: Database) -> tuple[Database, list[tupl
         columns = []
         for column in table.columns:
             base, args, array = split(pg_type(column.type))
+            name = SERIAL_SPELLINGS.get(base.lower()) if not args and not array else None
+            if name is not None:  # integer + a sequence of its own: NOT NULL by nature
+                columns.append(replace(column, type=name, not_null=True))
+                continue
             name = known.get(base + array)
             if name is None:
                 unknown.append((table.name, column.name, column.type))
@@ -276,12 +330,18 @@ def server_drift(project: Project, desired: Database) -> list[Difference]:
     limit = answer_limit(project.lock_timeout, healing=False)
     try:
         with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn, deadline(conn, limit) as expired:
-            conn.read_only = True
-            wanted, _ = with_server_types(conn, desired)
-            live = catalog.read(conn, desired.namespace, desired.path)
+            conn.read_only = not desired.objects  # declared objects are read in a scratch schema, rolled back
+            with conn.transaction(force_rollback=True):
+                conn.execute(f"SET LOCAL search_path TO {quote_ident(desired.namespace)}")
+                reading = _server_reading(conn, desired)
+                live = catalog.read(conn, desired.namespace, desired.path)
+                live_objects = read_objects(conn, desired.namespace, []) if reading.objects else []
     except PgProblem as exc:
         return [Difference(desired.path, "connection", "a reachable PostgreSQL database", str(exc))]
     except psycopg.Error as exc:
         said = str(stalled(desired.url_env, limit)) if expired.is_set() else first_line(exc, url)
         return [Difference(desired.path, "connection", "a reachable PostgreSQL database", said)]
-    return compare(wanted, live, desired.path, by_text=False)
+    if reading.problems:
+        return [Difference(p.target, "declaration", "accepted by the server", p.message) for p in reading.problems]
+    return compare(reading.wanted, live, desired.path, by_text=False) + object_differences(
+        reading.objects, live_objects, desired.path)

@@ -35,8 +35,9 @@ class SqliteRules:
         return self._memory
 
     def unsupported_keys(self, body: dict[str, Any]) -> list[tuple[list[Any], str]]:
-        """Every key of the JSON format is SQLite's own."""
-        return []
+        """The PostgreSQL objects (extensions, types, sequences, functions, comments) have no SQLite form."""
+        return [([key], "is for a PostgreSQL database (\"url\"); SQLite has no such objects")
+                for key in ("extensions", "types", "sequences", "functions", "comments") if key in body]
 
     def type_problem(self, type_name: str) -> str:
         """Why a type string is not a bare SQLite type name ("" when it is), asking SQLite itself.

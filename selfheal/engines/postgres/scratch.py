@@ -1,0 +1,127 @@
+"""Declared objects read by the server itself: each declared statement is run in a scratch schema inside a
+savepoint that is always rolled back, and read back with the same queries as the live namespace, so a
+declared function and a live one compare as the server writes both (never as two spellings)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from selfheal.engines.postgres import ddl
+from selfheal.engines.postgres.connect import first_line
+from selfheal.engines.postgres.objects import enum_sql, group, read_objects
+from selfheal.findings import Finding, Status
+from selfheal.model import Database, SchemaObject
+from selfheal.planning.sql import quote_ident
+
+PREFIX = "selfheal_scratch_"
+CHECKS = {"extension": "db.extension", "enum": "db.type", "type": "db.type", "sequence": "db.sequence",
+          "function": "db.function", "trigger": "db.trigger", "comment": "db.comment"}
+# the order heal creates them in: what tables use first, triggers (which need the tables) last
+BEFORE_TABLES = ("extension", "enum", "type", "sequence", "function")
+
+
+@dataclass
+class ServerReading:
+    """A declaration as the server reads it: column types in its spelling, objects as it writes them."""
+
+    wanted: Database
+    unknown: list[tuple[str, str, str]] = field(default_factory=list)
+    objects: list[SchemaObject] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    late: set[str] = field(default_factory=set)  # keys of functions that name a table (created after them)
+
+
+def creating(obj: SchemaObject) -> str:
+    """The statement that creates a declared object (an extension in the first schema of search_path)."""
+    if obj.kind == "extension":
+        return f"CREATE EXTENSION IF NOT EXISTS {quote_ident(obj.name)}"
+    return enum_sql(obj.name, obj.items) if obj.kind == "enum" else obj.sql
+
+
+def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReading:
+    """Run the declared objects in a scratch schema (rolled back whatever happens) and read them back."""
+    import psycopg
+
+    label = desired.path
+    schema = PREFIX + secrets.token_hex(6)
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+            conn.execute(f"SET LOCAL search_path TO {quote_ident(schema)}, {quote_ident(desired.namespace)}")
+            conn.execute("SET LOCAL check_function_bodies = off")  # as pg_dump: bodies may name later tables
+            late: list[SchemaObject] = []  # a function whose signature names a table's row type comes after it
+            problems = _run_each(conn, [o for o in desired.objects if o.kind in BEFORE_TABLES], label, psycopg, late)
+            wanted, unknown = with_types(conn, desired)
+            # read before the scratch tables exist: a signature naming a live table's row type reads as in it
+            read = read_objects(conn, schema, [], ("extension", "type", "sequence", "function"))
+            triggers = [o for o in desired.objects if o.kind == "trigger"]
+            if triggers or late:
+                for table in wanted.tables:  # what they name (no references: only the columns matter)
+                    bare = replace(table, foreign_keys=(), columns=tuple(
+                        replace(c, references=None, fk_actions="") for c in table.columns))
+                    _attempt(conn, ddl.create_table(bare), psycopg)
+                problems += _run_each(conn, late + triggers, label, psycopg)
+                read += read_objects(conn, schema, [], ("function", "trigger"))  # late functions found first
+    except psycopg.errors.InsufficientPrivilege as exc:
+        return ServerReading(desired, problems=[Finding(
+            "db.connect", label, Status.ERROR, f"cannot check the declared functions, types and triggers: "
+            f"{first_line(exc)}", hint="selfheal reads them in a scratch schema that is always rolled back: grant "
+                                      "the role CREATE on the database")])
+    objects, unmatched = _matched(desired, read, label)
+    return ServerReading(wanted, unknown, objects, problems or unmatched, {o.key for o in late})
+
+
+def _attempt(conn: Any, statement: str, psycopg: Any) -> str:
+    """Run one statement under a savepoint: "" when it ran, else the server's first line."""
+    try:
+        with conn.transaction(), conn.pipeline():
+            conn.execute(statement)
+    except psycopg.errors.InsufficientPrivilege:
+        raise
+    except psycopg.Error as exc:
+        return first_line(exc)
+    return ""
+
+
+def _run_each(conn: Any, objects: list[SchemaObject], label: str, psycopg: Any,
+              late: list[SchemaObject] | None = None) -> list[Finding]:
+    """Run each object's statement; what the server refuses is a finding (a function, when `late` is
+    given, is tried again once the tables exist)."""
+    out = []
+    for obj in objects:
+        refused = _attempt(conn, creating(obj), psycopg)
+        if refused and late is not None and obj.kind == "function":
+            late.append(obj)
+        elif refused:
+            kind = "enum type" if obj.kind == "enum" else obj.kind
+            where = "types" if obj.kind == "enum" else obj.kind + "s"
+            hint = ("install the extension's package on the server (PostgreSQL's contrib), or remove it from "
+                    "schema.json" if obj.kind == "extension" else f"fix {where}.{obj.key} in schema.json")
+            out.append(Finding(CHECKS[obj.kind], f"{label}:{obj.key}", Status.ERROR,
+                               f"the server refuses the declared {kind} (nothing was changed): {refused}", hint=hint))
+    return out
+
+
+def _matched(desired: Database, read: list[SchemaObject], label: str) -> tuple[list[SchemaObject], list[Finding]]:
+    """Each declared object as the server wrote it, found by its key (a name, name(args), table.trigger);
+    a statement that made an object of another name is a problem."""
+    found: dict[tuple[str, str], SchemaObject] = {}
+    for obj in read:  # a function read twice: its first reading stands
+        found.setdefault((group(obj.kind), obj.key), obj)
+        found.setdefault((group(obj.kind), obj.name), obj)
+    out, problems = [], []
+    for obj in desired.objects:
+        if obj.kind in ("extension", "comment"):
+            out.append(obj)
+            continue
+        made = found.get((group(obj.kind), obj.key))
+        if made is None:
+            problems.append(Finding(CHECKS[obj.kind], f"{label}:{obj.key}", Status.ERROR,
+                                    f"the declared statement creates no {obj.kind} named {obj.key}",
+                                    hint=f"name the {obj.kind} as its key in schema.json (a trigger as table.name "
+                                         "when two tables have one of that name)"))
+            continue
+        out.append(replace(made, key=obj.key))
+    return out, problems
