@@ -72,7 +72,7 @@ class Index:
     columns: tuple[Optional[str], ...]  # None stands for an expression column
     unique: bool = False
     name: Optional[str] = None
-    origin: str = "c"  # c: CREATE INDEX, u: UNIQUE constraint, pk: primary key
+    origin: str = "c"  # c: CREATE INDEX, u: UNIQUE constraint, pk: primary key, x: exclusion constraint
     partial: bool = False
     sql: Optional[str] = None
     where: str = ""  # declared partial index: its WHERE expression

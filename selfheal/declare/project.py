@@ -94,6 +94,8 @@ class ProjectBuilder(TablesBuilder, ObjectsBuilder, ServerObjectsBuilder):
                 continue
             if "schema" in body:
                 self.problem(parts + ["schema"], "only a PostgreSQL database (\"url\") has a schema")
+            for where, message in self.rules.unsupported_keys(body):
+                self.problem(parts + where, message)
             if not self.inside_root(db_path, parts):
                 continue
             key = os.path.normcase(os.path.normpath(db_path))

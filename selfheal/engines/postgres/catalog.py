@@ -36,7 +36,7 @@ FROM pg_constraint con
 JOIN pg_class cl ON cl.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = cl.relnamespace
 LEFT JOIN pg_class fcl ON fcl.oid = con.confrelid
-WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'f', 'c')
+WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY cl.oid, con.oid
 """
 _INDEXES = """
@@ -113,7 +113,9 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
     checks: dict[str, list[str]] = defaultdict(list)
     for table, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition, deferred in conn.execute(
             _CONSTRAINTS, (namespace,)):
-        if kind == "c":
+        if kind == "x":  # an exclusion constraint's index is the constraint's (the snapshot notes it)
+            constraint_index[index_oid] = "x"
+        elif kind == "c":
             checks[table].append(_CHECK.sub("", definition).strip())
         elif kind == "p":
             pks[table] = tuple(cols)

@@ -70,7 +70,7 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
             f"{first_line(exc)}", hint="selfheal reads them in a scratch schema that is always rolled back: grant "
                                       "the role CREATE on the database")])
     objects, unmatched = _matched(desired, read, label)
-    return ServerReading(wanted, unknown, objects, problems or unmatched, {o.key for o in late})
+    return ServerReading(wanted, unknown, objects, problems + unmatched, {o.key for o in late})
 
 
 def _attempt(conn: Any, statement: str, psycopg: Any) -> str:
