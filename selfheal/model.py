@@ -112,6 +112,7 @@ class Table:
     source: str = ""  # declared in an SQL file: its path (messages name it instead of schema.json)
     renamed_from: str = ""  # declared: the table's former name (renamed when only that one exists)
     nulls_not_distinct: tuple[tuple[str, ...], ...] = ()  # PostgreSQL 15: UNIQUE sets whose NULLs clash
+    unique_names: tuple[tuple[tuple[str, ...], str], ...] = ()  # UNIQUE sets named by their declaration
 
     @cached_property
     def uses_constraint_keys(self) -> bool:

@@ -50,15 +50,17 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
         return tuple(tables)
 
     def unique_sets(self, decl: list[Any], declared: dict[str, str], table: str, parts: list[PathPart]
-                    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-        """A table's UNIQUE column sets, and those whose NULLs clash like values (PostgreSQL 15)."""
+                    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[tuple[str, ...], str]]]:
+        """A table's UNIQUE column sets, those whose NULLs clash like values (PostgreSQL 15), and names."""
         unique = [self.column_list(cols["columns"] if isinstance(cols, dict) else cols, declared, table,
                                    parts + [i]) for i, cols in enumerate(decl)]
         nulls_not_distinct = [u for u, spec in zip(unique, decl, strict=True)
                               if isinstance(spec, dict) and spec.get("nulls_not_distinct")]
         if nulls_not_distinct and self.rules.name != "postgres":
             self.problem(parts, "nulls_not_distinct is PostgreSQL's: in SQLite NULLs never clash")
-        return unique, nulls_not_distinct
+        names = [(u, spec["name"]) for u, spec in zip(unique, decl, strict=True)
+                 if isinstance(spec, dict) and spec.get("name")]
+        return unique, nulls_not_distinct, names
 
     def table(self, name: str, body: dict[str, Any], parts: list[PathPart]) -> Table:
         # folded name -> name as declared (a later duplicate in case is a problem, so the last one wins)
@@ -78,7 +80,7 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
             primary_key = tuple(declared.get(fold(c), c) for c in body["primary_key"])
         indexes = [self.index(spec, declared, name, parts + ["indexes", i])
                    for i, spec in enumerate(body.get("indexes", []))]
-        unique, nulls_not_distinct = self.unique_sets(body.get("unique", []), declared, name, parts + ["unique"])
+        unique, nulls_not_distinct, unique_names = self.unique_sets(body.get("unique", []), declared, name, parts + ["unique"])
         foreign_keys = []
         for i, spec in enumerate(body.get("foreign_keys", [])):
             cols = self.column_list(spec["columns"], declared, name, parts + ["foreign_keys", i, "columns"])
@@ -114,7 +116,7 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
         table = Table(name=name, columns=tuple(columns), primary_key=primary_key, indexes=tuple(indexes),
                       rows=tuple(rows), checks=tuple(c.strip() for c in body.get("checks", ())), strict=strict,
                       without_rowid=bool(body.get("without_rowid", False)), unique=tuple(unique),
-                      nulls_not_distinct=tuple(nulls_not_distinct),
+                      nulls_not_distinct=tuple(nulls_not_distinct), unique_names=tuple(unique_names),
                       foreign_keys=tuple(foreign_keys), renamed_from=body.get("renamed_from", ""))
         self.renamed_columns(columns, declared, parts)
         if not self.server and table.uses_constraint_keys:  # PostgreSQL checks its own when it creates them

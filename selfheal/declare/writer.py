@@ -187,10 +187,9 @@ def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
     single = table.primary_key[0] if len(table.primary_key) == 1 else None
     shape = text_shape(table.sql, _raw)
     definitions = column_definitions(table.sql)
-    nnd = {tuple(fold(c) for c in cols) for cols in table.nulls_not_distinct}
-    unique_sets = [tuple(i.columns) for i in table.indexes if i.origin == "u"]
-    single_unique = {fold(u[0] or "") for u in unique_sets if len(u) == 1 and tuple(fold(u[0] or "")
-                                                                                 for _ in u) not in nnd}
+    unique_sets = [tuple(c or "" for c in i.columns) for i in table.indexes if i.origin == "u"]
+    unique_specs = {u: _unique_spec(table, u) for u in unique_sets}
+    single_unique = {fold(u[0]) for u in unique_sets if len(u) == 1 and isinstance(unique_specs[u], list)}
     columns = {}
     for column in table.columns:
         columns[column.name] = _column_spec(column, column.name == single, fold(column.name) in single_unique,
@@ -201,9 +200,7 @@ def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
     entry: dict[str, Any] = {"columns": columns}
     if len(table.primary_key) > 1:
         entry["primary_key"] = list(table.primary_key)
-    multi: list[Any] = [{"columns": list(u), "nulls_not_distinct": True}
-                        if tuple(fold(c or "") for c in u) in nnd else list(u)
-                        for u in unique_sets if len(u) > 1 or tuple(fold(c or "") for c in u) in nnd]
+    multi = [unique_specs[u] for u in unique_sets if len(u) > 1 or not isinstance(unique_specs[u], list)]
     if multi:
         entry["unique"] = multi
     if table.foreign_keys:
@@ -221,6 +218,19 @@ def table_entry(table: Table, notes: list[str]) -> dict[str, Any]:
     if indexes:
         entry["indexes"] = indexes
     return entry
+
+
+def _unique_spec(table: Table, columns: tuple[str, ...]) -> Union[list[str], dict[str, Any]]:
+    """A UNIQUE set as a list of columns, or an object when its NULLs clash (PostgreSQL 15) or its name is
+    not the server's default (table_columns_key)."""
+    key = tuple(fold(c) for c in columns)
+    spec: dict[str, Any] = {"columns": list(columns)}
+    if key in {tuple(fold(c) for c in cols) for cols in table.nulls_not_distinct}:
+        spec["nulls_not_distinct"] = True
+    name = next((n for cols, n in table.unique_names if tuple(fold(c) for c in cols) == key), "")
+    if name and name != f"{table.name}_{'_'.join(columns)}_key":
+        spec["name"] = name
+    return spec if len(spec) > 1 else list(columns)
 
 
 def _fk_clause(create_sql: str, fk: ForeignKey) -> str:

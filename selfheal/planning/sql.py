@@ -81,7 +81,9 @@ def constraint_clauses(column: Column, collation: str) -> list[str]:
 def table_constraints(table: Table) -> list[str]:
     """A table's UNIQUE sets, composite foreign keys and CHECKs as CREATE TABLE items (both engines)."""
     nnd = {tuple(fold(c) for c in cols) for cols in table.nulls_not_distinct}
-    defs = [f"UNIQUE{' NULLS NOT DISTINCT' if tuple(fold(c) for c in cols) in nnd else ''} ({quote_names(cols)})"
+    names = {tuple(fold(c) for c in cols): f"CONSTRAINT {quote_ident(name)} " for cols, name in table.unique_names}
+    defs = [f"{names.get(tuple(fold(c) for c in cols), '')}UNIQUE"
+            f"{' NULLS NOT DISTINCT' if tuple(fold(c) for c in cols) in nnd else ''} ({quote_names(cols)})"
             for cols in table.unique]
     defs.extend(f"FOREIGN KEY ({quote_names(fk.columns)}) REFERENCES {quote_ident(fk.table)} "
                 f"({quote_names(fk.parent_columns)})" + (f" {fk.actions}" if fk.actions else "")

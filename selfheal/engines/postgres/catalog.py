@@ -24,7 +24,7 @@ WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
 ORDER BY c.oid, a.attnum
 """
 _CONSTRAINTS = """
-SELECT cl.relname, con.contype,
+SELECT cl.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
        fcl.relname,
@@ -107,12 +107,13 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
     pks: dict[str, tuple[str, ...]] = {}
     unique_sets: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     nulls_not_distinct: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    unique_names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     constraint_index: dict[int, str] = {}
     refs: dict[str, dict[str, tuple[str, str, str]]] = defaultdict(dict)
     composite: dict[str, list[ForeignKey]] = defaultdict(list)
     checks: dict[str, list[str]] = defaultdict(list)
-    for table, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition, deferred in conn.execute(
-            _CONSTRAINTS, (namespace,)):
+    for table, name, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition, deferred in (
+            conn.execute(_CONSTRAINTS, (namespace,))):
         if kind == "x":  # an exclusion constraint's index is the constraint's (the snapshot notes it)
             constraint_index[index_oid] = "x"
         elif kind == "c":
@@ -124,6 +125,7 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
             unique_sets[table].append(tuple(cols))
             if definition.startswith("UNIQUE NULLS NOT DISTINCT"):
                 nulls_not_distinct[table].append(tuple(cols))
+            unique_names[table].append((tuple(cols), name))
             constraint_index[index_oid] = "u"
         elif len(cols) == 1:
             refs[table][fold(cols[0])] = (parent, parent_cols[0], _actions(on_delete, on_update, deferred))
@@ -149,7 +151,8 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
         tables.append(Table(name=name, columns=cols, primary_key=pks.get(name, ()),
                             indexes=tuple(indexes.get(name, ())), foreign_keys=tuple(composite.get(name, ())),
                             checks=tuple(checks.get(name, ())),
-                            nulls_not_distinct=tuple(nulls_not_distinct.get(name, ()))))
+                            nulls_not_distinct=tuple(nulls_not_distinct.get(name, ())),
+                            unique_names=tuple(unique_names.get(name, ()))))
     views = tuple((name, f"CREATE VIEW {quote_ident(name)} AS {text}")
                   for name, text in conn.execute(_SERVER_VIEWS if server_text else _VIEWS, (namespace,)))
     names = frozenset(fold(n) for (n,) in conn.execute(_NAMES, (namespace, namespace)))
