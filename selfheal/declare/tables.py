@@ -80,7 +80,8 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
             primary_key = tuple(declared.get(fold(c), c) for c in body["primary_key"])
         indexes = [self.index(spec, declared, name, parts + ["indexes", i])
                    for i, spec in enumerate(body.get("indexes", []))]
-        unique, nulls_not_distinct, unique_names = self.unique_sets(body.get("unique", []), declared, name, parts + ["unique"])
+        unique, nulls_not_distinct, unique_names = self.unique_sets(body.get("unique", []), declared, name,
+                                                                    parts + ["unique"])
         foreign_keys = []
         for i, spec in enumerate(body.get("foreign_keys", [])):
             cols = self.column_list(spec["columns"], declared, name, parts + ["foreign_keys", i, "columns"])
