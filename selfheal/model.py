@@ -150,6 +150,7 @@ class SchemaObject:
     sql: str = ""
     items: tuple[str, ...] = ()
     key: str = ""
+    origin: str = ""  # declared in an SQL file: file:line
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ class Database:
     engine: str = "sqlite"  # the name under which selfheal.engines registers the engine that serves it
     declared_in: str = "schema.json"  # the declaration file's name (schema.postgres.json, …), for messages
     objects: tuple[SchemaObject, ...] = ()  # PostgreSQL: extensions, types, sequences, functions, triggers, comments
+    sql_statements: tuple[tuple[str, str], ...] = ()  # PostgreSQL: (file:line, CREATE TABLE / INDEX / VIEW …)
+    sql_origin: tuple[tuple[str, str], ...] = ()  # PostgreSQL: (folded name, file) of the tables and views those create
 
     @cached_property
     def _by_name(self) -> dict[str, Table]:
@@ -195,6 +198,8 @@ class SqlDeclaration:
     triggers: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # folded name -> the file that declares it
+    statements: list[tuple[str, str]] = field(default_factory=list)  # PostgreSQL: (file:line, CREATE TABLE …)
+    objects: list[SchemaObject] = field(default_factory=list)  # PostgreSQL: types, functions … (file:line)
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ def test_snapshot_round_trips_through_a_fresh_database(tmp_path: Path, pg_server
 
 @pytest.mark.parametrize("entry,expect", [
     ({"url": "postgresql://app:secret@db/app"}, "a URL written here would put its password in schema.json"),
-    ({"url": "env:DATABASE_URL", "sql": "x.sql"}, "not available for a PostgreSQL database"),
+    ({"url": "env:DATABASE_URL", "sql": "x.sql"}, "x.sql: cannot read"),
     ({"url": "env:DATABASE_URL", "tables": {"t": {"columns": {"x": "TEXT"}, "strict": True}}}, "SQLite table option"),
     ({"url": "env:DATABASE_URL", "tables": {"t": {"columns": {"x": {"type": "TEXT", "collate": "NOCASE"}}}}},
      "SQLite collation"),

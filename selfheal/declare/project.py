@@ -138,6 +138,10 @@ class ProjectBuilder(TablesBuilder, ObjectsBuilder, ServerObjectsBuilder):
             self.server = False
         for name, select in body.get("views", {}).items():
             self.expression(select, parts + ["views", name], statement=True, what="SELECT statement")
+        objects = self.server_objects(body, tables, parts)
+        sql = self.server_sql_files(body["sql"], tables, objects, parts + ["sql"]) if "sql" in body else None
         return Database(path=label, tables=tables, views=tuple(body.get("views", {}).items()),
                         url_env=match.group(1), namespace=body.get("schema", "public"), engine=self.rules.name,
-                        declared_in=self.path.name, objects=self.server_objects(body, tables, parts))
+                        declared_in=self.path.name, objects=objects + tuple(sql.objects if sql else ()),
+                        sql_statements=tuple(sql.statements if sql else ()),
+                        sql_origin=tuple(sql.origin.items() if sql else ()))

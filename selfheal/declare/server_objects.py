@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Union
 
 from selfheal.declare.collect import Collector
 from selfheal.declare.document import PathPart
-from selfheal.model import SchemaObject, Table, fold
+from selfheal.model import SchemaObject, SqlDeclaration, Table, fold
 
 # what each kind's statement must start with (after white space): one CREATE of that kind
 _STARTS = {
@@ -52,9 +52,37 @@ class ServerObjectsBuilder(Collector):
                              "table.column")
         return tuple(out)
 
+    def server_sql_files(self, files: Union[str, list[str]], tables: tuple[Table, ...],
+                         objects: tuple[SchemaObject, ...], parts: list[PathPart]) -> SqlDeclaration:
+        """A PostgreSQL entry's SQL files: their statements sorted; a name declared twice is a problem."""
+        paths = [files] if isinstance(files, str) else list(files)
+        if not all(self.inside_root(rel, parts + ([i] if isinstance(files, list) else []))
+                   for i, rel in enumerate(paths)):
+            return SqlDeclaration()
+        declared = self.rules.read_sql_files(self.root, tuple(paths), self.max_file_bytes)
+        for where, message in declared.problems:
+            self.problem(parts, f"{where}: {message}")
+        for table in tables:
+            if fold(table.name) in declared.origin:
+                self.problem(parts, f"{json.dumps(table.name)} is declared twice: in \"tables\" and in "
+                             f"{declared.origin[fold(table.name)]}")
+        json_keys = {(group_of(o.kind), fold(o.key)) for o in objects}
+        seen: set[tuple[str, str]] = set()
+        for obj in declared.objects:
+            key = (group_of(obj.kind), fold(obj.key))
+            if key in json_keys or key in seen:
+                self.problem(parts, f"{obj.origin}: {obj.kind} {json.dumps(obj.key)} is declared twice")
+            seen.add(key)
+        return declared
+
     def _statement(self, kind: str, text: str, parts: list[PathPart]) -> bool:
         """True when the text is a CREATE statement of this kind (the server runs it as one statement)."""
         if re.match(_STARTS[kind], text.lstrip() + " ", re.IGNORECASE):
             return True
         self.problem(parts, f"must be one {_SAYS[kind]} statement, is {json.dumps(text.strip()[:60])}")
         return False
+
+
+def group_of(kind: str) -> str:
+    """Enums and other types share one name space."""
+    return "type" if kind == "enum" else kind

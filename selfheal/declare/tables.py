@@ -62,6 +62,19 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
                  if isinstance(spec, dict) and spec.get("name")]
         return unique, nulls_not_distinct, names
 
+    def foreign_key(self, spec: dict[str, Any], declared: dict[str, str], table: str,
+                    parts: list[PathPart]) -> ForeignKey:
+        """A foreign key over several columns, its actions as one clause."""
+        cols = self.column_list(spec["columns"], declared, table, parts + ["columns"])
+        target = spec["references"]
+        if len(target["columns"]) != len(cols):
+            self.problem(parts + ["references"], f"names {len(target['columns'])} columns for {len(cols)} "
+                         "referencing ones")
+        actions = [f"ON DELETE {spec['on_delete']}" if "on_delete" in spec else "",
+                   f"ON UPDATE {spec['on_update']}" if "on_update" in spec else "",
+                   "DEFERRABLE INITIALLY DEFERRED" if spec.get("deferrable") else ""]
+        return ForeignKey(cols, target["table"], tuple(target["columns"]), " ".join(a for a in actions if a))
+
     def table(self, name: str, body: dict[str, Any], parts: list[PathPart]) -> Table:
         # folded name -> name as declared (a later duplicate in case is a problem, so the last one wins)
         declared = self.case_clashes(body["columns"], parts + ["columns"], "column")
@@ -82,18 +95,8 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
                    for i, spec in enumerate(body.get("indexes", []))]
         unique, nulls_not_distinct, unique_names = self.unique_sets(body.get("unique", []), declared, name,
                                                                     parts + ["unique"])
-        foreign_keys = []
-        for i, spec in enumerate(body.get("foreign_keys", [])):
-            cols = self.column_list(spec["columns"], declared, name, parts + ["foreign_keys", i, "columns"])
-            target = spec["references"]
-            if len(target["columns"]) != len(cols):
-                self.problem(parts + ["foreign_keys", i, "references"], f"names {len(target['columns'])} columns "
-                             f"for {len(cols)} referencing ones")
-            actions = [f"ON DELETE {spec['on_delete']}" if "on_delete" in spec else "",
-                       f"ON UPDATE {spec['on_update']}" if "on_update" in spec else "",
-                       "DEFERRABLE INITIALLY DEFERRED" if spec.get("deferrable") else ""]
-            foreign_keys.append(ForeignKey(cols, target["table"], tuple(target["columns"]),
-                                           " ".join(a for a in actions if a)))
+        foreign_keys = [self.foreign_key(spec, declared, name, parts + ["foreign_keys", i])
+                        for i, spec in enumerate(body.get("foreign_keys", []))]
         for col in columns:
             where = parts + ["columns", col.name]
             if col.autoincrement and (len(column_pks) != 1 or fold(column_pks[0]) != fold(col.name)

@@ -68,7 +68,10 @@ def create_table(table: Table) -> str:
 
 
 def create_index(table: str, index: Index, name: str) -> str:
-    """CREATE [UNIQUE] INDEX; expression terms as declared."""
+    """CREATE [UNIQUE] INDEX; expression terms as declared (an index an SQL file declares: as the server
+    wrote it from that file)."""
+    if index.sql:
+        return index.sql
     unique = "UNIQUE " if index.unique else ""
     terms = ", ".join(index.terms) if index.terms else quote_names(c or "" for c in index.columns)
     using = f" USING {index.using}" if index.using else ""

@@ -26,7 +26,7 @@ from selfheal.engines.postgres.connect import (
 )
 from selfheal.engines.postgres.objectplan import ObjectPlan, object_differences, plan_objects, table_names
 from selfheal.engines.postgres.objects import read_objects
-from selfheal.engines.postgres.scratch import ServerReading, read_declared
+from selfheal.engines.postgres.scratch import ServerReading, needs_scratch, read_declared
 from selfheal.engines.postgres.types import pg_type, split
 from selfheal.findings import Finding, Status, command
 from selfheal.model import Database, Project, fold
@@ -89,7 +89,7 @@ def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Fin
 def _transaction(ctx: RunContext, conn: Any, desired: Database, psycopg: Any, timeout: float) -> list[Finding]:
     """Plan (and apply) in one transaction; the audit trail is written once it has committed."""
     # declared objects are read in a scratch schema (rolled back): a check that has them writes, and never commits
-    conn.read_only = not ctx.healing and not desired.objects
+    conn.read_only = not ctx.healing and not needs_scratch(desired)
     with conn.transaction(force_rollback=not ctx.healing):
         ms = int(timeout * 1000)
         conn.execute(f"SET LOCAL lock_timeout = {ms}")
@@ -194,7 +194,7 @@ def _apply(conn: Any, ops: list[Op], render: Callable[[Op], list[str]], label: s
 def _server_reading(conn: Any, desired: Database) -> ServerReading:
     """The declaration as the server reads it: types in its spelling; declared objects, when there are
     any, as it writes them (read in a scratch schema that is rolled back)."""
-    if desired.objects:
+    if needs_scratch(desired):
         return read_declared(conn, desired, with_server_types)
     wanted, unknown = with_server_types(conn, desired)
     return ServerReading(wanted, unknown)
@@ -330,7 +330,7 @@ def server_drift(project: Project, desired: Database) -> list[Difference]:
     limit = answer_limit(project.lock_timeout, healing=False)
     try:
         with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn, deadline(conn, limit) as expired:
-            conn.read_only = not desired.objects  # declared objects are read in a scratch schema, rolled back
+            conn.read_only = not needs_scratch(desired)  # declared objects are read in a scratch schema
             with conn.transaction(force_rollback=True):
                 conn.execute(f"SET LOCAL search_path TO {quote_ident(desired.namespace)}")
                 reading = _server_reading(conn, desired)

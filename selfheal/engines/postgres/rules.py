@@ -27,8 +27,10 @@ class PostgresRules:
         return ""
 
     def read_sql_files(self, root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
-        """Not yet: unsupported_keys refuses "sql" in a PostgreSQL entry before this could be asked."""
-        return SqlDeclaration(problems=[("sql", "SQL files are declared for SQLite databases only")])
+        """The files' CREATE statements, sorted (the server reads them when selfheal checks)."""
+        from selfheal.engines.postgres import sqlfile
+
+        return sqlfile.load(root, files, limit)
 
     def identity_of(self, column: Column, primary_key: tuple[str, ...]) -> tuple[str, str]:
         """As declared ("none": no identity); a portable INTEGER primary key with no default is implied:

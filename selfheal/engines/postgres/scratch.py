@@ -33,6 +33,12 @@ class ServerReading:
     late: set[str] = field(default_factory=set)  # keys of functions that name a table (created after them)
 
 
+def needs_scratch(desired: Database) -> bool:
+    """Objects or SQL files are declared: the server reads them in a scratch schema (so a check writes,
+    and never commits)."""
+    return bool(desired.objects or desired.sql_statements)
+
+
 def creating(obj: SchemaObject) -> str:
     """The statement that creates a declared object (an extension in the first schema of search_path)."""
     if obj.kind == "extension":
@@ -50,27 +56,57 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
         with conn.transaction(force_rollback=True):
             conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
             conn.execute(f"SET LOCAL search_path TO {quote_ident(schema)}, {quote_ident(desired.namespace)}")
-            conn.execute("SET LOCAL check_function_bodies = off")  # as pg_dump: bodies may name later tables
+            # function bodies are checked here (a body naming a table not made yet is tried again after the tables);
+            # heal then creates them unchecked, in the order the plan needs
             late: list[SchemaObject] = []  # a function whose signature names a table's row type comes after it
             problems = _run_each(conn, [o for o in desired.objects if o.kind in BEFORE_TABLES], label, psycopg, late)
             wanted, unknown = with_types(conn, desired)
             # read before the scratch tables exist: a signature naming a live table's row type reads as in it
             read = read_objects(conn, schema, [], ("extension", "type", "sequence", "function"))
+            problems += _run_files(conn, desired, psycopg)
             triggers = [o for o in desired.objects if o.kind == "trigger"]
             if triggers or late:
-                for table in wanted.tables:  # what they name (no references: only the columns matter)
+                for table in wanted.tables:  # the JSON tables, no references: only the columns matter
                     bare = replace(table, foreign_keys=(), columns=tuple(
                         replace(c, references=None, fk_actions="") for c in table.columns))
                     _attempt(conn, ddl.create_table(bare), psycopg)
                 problems += _run_each(conn, late + triggers, label, psycopg)
                 read += read_objects(conn, schema, [], ("function", "trigger"))  # late functions found first
+            comments: list[SchemaObject] = []
+            if desired.sql_statements:
+                wanted, comments = _with_files(conn, wanted, schema)
     except psycopg.errors.InsufficientPrivilege as exc:
         return ServerReading(desired, problems=[Finding(
             "db.connect", label, Status.ERROR, f"cannot check the declared functions, types and triggers: "
             f"{first_line(exc)}", hint="selfheal reads them in a scratch schema that is always rolled back: grant "
                                       "the role CREATE on the database")])
     objects, unmatched = _matched(desired, read, label)
-    return ServerReading(wanted, unknown, objects, problems + unmatched, {o.key for o in late})
+    return ServerReading(wanted, unknown, objects + comments, problems + unmatched, {o.key for o in late})
+
+
+def _run_files(conn: Any, desired: Database, psycopg: Any) -> list[Finding]:
+    """The SQL files' CREATE TABLE / INDEX / VIEW and COMMENT statements, in file order."""
+    out = []
+    for where, statement in desired.sql_statements:
+        refused = _attempt(conn, statement, psycopg)
+        if refused:
+            out.append(Finding("db.table", desired.path, Status.ERROR, f"{where}: the server refuses the statement "
+                               f"(nothing was changed): {refused}", hint=f"fix the statement at {where}"))
+    return out
+
+
+def _with_files(conn: Any, wanted: Database, schema: str) -> tuple[Database, list[SchemaObject]]:
+    """The tables and views the SQL files made in the scratch schema, as declared (with their comments)."""
+    from selfheal.engines.postgres import catalog, sqlfile
+    from selfheal.model import fold
+
+    origin = dict(wanted.sql_origin)
+    tables, views = sqlfile.declared_tables(catalog.read(conn, schema, wanted.path, server_text=True), schema,
+                                            set(origin))
+    tables = [replace(t, source=origin.get(fold(t.name), "")) for t in tables]
+    comments = [replace(c, key=c.name) for c in read_objects(conn, schema, [], ("comment",))
+                if fold(c.name.split(".")[0]) in origin]
+    return replace(wanted, tables=wanted.tables + tuple(tables), views=wanted.views + tuple(views)), comments
 
 
 def _attempt(conn: Any, statement: str, psycopg: Any) -> str:
@@ -98,7 +134,8 @@ def _run_each(conn: Any, objects: list[SchemaObject], label: str, psycopg: Any,
             kind = "enum type" if obj.kind == "enum" else obj.kind
             where = "types" if obj.kind == "enum" else obj.kind + "s"
             hint = ("install the extension's package on the server (PostgreSQL's contrib), or remove it from "
-                    "schema.json" if obj.kind == "extension" else f"fix {where}.{obj.key} in schema.json")
+                    "schema.json" if obj.kind == "extension" else f"fix the statement at {obj.origin}"
+                    if obj.origin else f"fix {where}.{obj.key} in schema.json")
             out.append(Finding(CHECKS[obj.kind], f"{label}:{obj.key}", Status.ERROR,
                                f"the server refuses the declared {kind} (nothing was changed): {refused}", hint=hint))
     return out

@@ -71,9 +71,6 @@ def split(type_name: str) -> tuple[str, str, str]:
 def unsupported_keys(body: dict[str, Any]) -> list[tuple[list[Union[str, int]], str]]:
     """Keys of a database entry that mean nothing on PostgreSQL, each with why."""
     out: list[tuple[list[Union[str, int]], str]] = []
-    for key, why in (("sql", "SQL files are parsed by SQLite; declare PostgreSQL tables with \"tables\""),):
-        if key in body:
-            out.append(([key], f"not available for a PostgreSQL database: {why}"))
     for name, table in body.get("tables", {}).items():
         for key in ("strict", "without_rowid"):
             if table.get(key):
