@@ -29,13 +29,20 @@ from tests.pgserver import binaries, cluster, fresh_database  # noqa: E402
 
 
 def declaration(tables: int) -> dict[str, object]:
-    """`tables` tables of 5 columns and one index, as bench/run.py's SQLite shape."""
-    return {f"table_{i:05d}": {"columns": {
-        "id": {"type": "INTEGER", "primary_key": True},
-        "name": {"type": "TEXT", "not_null": True, "default": ""},
-        "price": {"type": "REAL", "default": 0},
-        "created_at": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}},
-        "note": "TEXT"}, "indexes": [{"columns": ["name"]}]} for i in range(tables)}
+    """`tables` tables of 5 columns and one index, as bench/run.py's SQLite shape, each but the first with a
+    sixth: a foreign key to the table before it."""
+    out: dict[str, object] = {}
+    for i in range(tables):
+        columns: dict[str, object] = {
+            "id": {"type": "INTEGER", "primary_key": True},
+            "name": {"type": "TEXT", "not_null": True, "default": ""},
+            "price": {"type": "REAL", "default": 0},
+            "created_at": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}},
+            "note": "TEXT"}
+        if i:
+            columns["parent_id"] = {"type": "INTEGER", "references": f"table_{i - 1:05d}.id"}
+        out[f"table_{i:05d}"] = {"columns": columns, "indexes": [{"columns": ["name"]}]}
+    return out
 
 
 def alembic_figures(url: str, fresh: Callable[[], str], tables: int) -> tuple[float, float] | None:
@@ -52,7 +59,8 @@ def alembic_figures(url: str, fresh: Callable[[], str], tables: int) -> tuple[fl
                  sa.Column("name", sa.Text, nullable=False, server_default=""),
                  sa.Column("price", sa.Float, server_default="0"),
                  sa.Column("created_at", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
-                 sa.Column("note", sa.Text), sa.Index(f"idx_table_{i:05d}_name", "name"))
+                 sa.Column("note", sa.Text), sa.Index(f"idx_table_{i:05d}_name", "name"),
+                 *([sa.Column("parent_id", sa.BigInteger, sa.ForeignKey(f"table_{i - 1:05d}.id"))] if i else []))
 
     def create() -> None:
         engine = sa.create_engine(fresh().replace("postgresql://", "postgresql+psycopg://"))
@@ -70,6 +78,34 @@ def alembic_figures(url: str, fresh: Callable[[], str], tables: int) -> tuple[fl
     compared = median_time(compare, 3)
     engine.dispose()
     return create_all, compared
+
+
+def objects_figure(folder: Path, fresh: Callable[[], str], tables: int) -> tuple[float, float]:
+    """validate --check of the same tables with an enum column, a trigger function and a trigger on every
+    table, healthy: as written by hand (the server reads them in a scratch schema on every check), and as
+    schema.snapshot writes them (the server's own text: compared without the scratch schema)."""
+    doc = json.loads((folder / "schema.json").read_text())
+    entry = doc["databases"]["main"]
+    for table in entry["tables"].values():
+        table["columns"]["state"] = {"type": "state", "default": "new"}
+    entry["types"] = {"state": {"enum": ["new", "done"]}}
+    entry["functions"] = {"touch": "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                                   "NEW.note := coalesce(NEW.note, ''); RETURN NEW; END $$"}
+    entry["triggers"] = {f"{name}.touch": f"CREATE TRIGGER touch BEFORE UPDATE ON {name} FOR EACH ROW "
+                                          "EXECUTE FUNCTION touch()" for name in entry["tables"]}
+    objects = folder / "objects"
+    objects.mkdir()
+    (objects / "schema.json").write_text(json.dumps(doc))
+    url = fresh()
+    (objects / ".env").write_text(f"DATABASE_URL={url}\n")
+    task(objects, "heal.db", check=True)()
+    by_hand = median_time(task(objects, "validate", "--check", check=True), 5)
+    snapped = folder / "snapshot"
+    snapped.mkdir()
+    (snapped / ".env").write_text(f"DATABASE_URL={url}\n")
+    (snapped / "schema.json").write_text(json.dumps({"version": 1}))
+    task(snapped, "schema.snapshot", "env:DATABASE_URL", "--out", "schema.json", check=True)()
+    return by_hand, median_time(task(snapped, "validate", "--check", check=True), 5)
 
 
 def raw_floor(fresh: Callable[[], str], folder: Path) -> float:
@@ -105,6 +141,7 @@ def main() -> None:
         (folder / "schema.json").write_text(json.dumps({"version": 1, "databases": {"main": {
             "url": "env:DATABASE_URL", "tables": declaration(args.tables)}}}))
         baseline = median_time(task(folder, "--list"), 5)
+        by_hand, snapped = objects_figure(folder, fresh, args.tables)
 
         def heal_into_fresh() -> None:
             (folder / ".env").write_text(f"DATABASE_URL={fresh()}\n")
@@ -119,7 +156,11 @@ def main() -> None:
             (f"validate --check, {args.tables} tables healthy", f"{check:.3f} s",
              f"+{check - baseline:.3f} s over baseline"),
             ("raw floor: heal's statements in one transaction", f"{floor:.3f} s",
-             f"heal's added cost {heal - baseline - floor:+.3f} s")]
+             f"heal's added cost {heal - baseline - floor:+.3f} s"),
+            ("validate --check, + an enum, a function, a trigger per table", f"{by_hand:.3f} s",
+             f"+{by_hand - check:.3f} s: written by hand, read by the server in a scratch schema"),
+            ("  the same, as schema.snapshot writes them", f"{snapped:.3f} s",
+             f"+{snapped - check:.3f} s: the server's own text, compared as it is")]
     if peer is None:
         rows.append(("Alembic", "not installed", "pip install alembic sqlalchemy to compare"))
     else:
@@ -131,8 +172,8 @@ def main() -> None:
     width = max(len(r[0]) for r in rows)
     version = subprocess.run([str(binaries() / "postgres"), "--version"], capture_output=True,  # type: ignore[operator]
                              text=True).stdout.split()[2]
-    print(f"PostgreSQL {version} cluster on loopback, {args.tables} tables of 5 columns "
-          "and 1 index (medians)")
+    print(f"PostgreSQL {version} cluster on loopback, {args.tables} tables of 5 columns, 1 index and a foreign key "
+          "to the table before (medians)")
     for name, figure, ratio in rows:
         print(f"  {name:<{width}}  {figure:>10}  {ratio}")
 

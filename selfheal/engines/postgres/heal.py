@@ -26,7 +26,7 @@ from selfheal.engines.postgres.connect import (
 )
 from selfheal.engines.postgres.objectplan import ObjectPlan, object_differences, plan_objects, table_names
 from selfheal.engines.postgres.objects import read_objects
-from selfheal.engines.postgres.scratch import ServerReading, needs_scratch, read_declared
+from selfheal.engines.postgres.scratch import ServerReading, as_the_server_wrote, needs_scratch, read_declared
 from selfheal.engines.postgres.types import pg_type, split
 from selfheal.findings import Finding, Status, command
 from selfheal.model import Database, Project, fold
@@ -195,7 +195,12 @@ def _server_reading(conn: Any, desired: Database) -> ServerReading:
     """The declaration as the server reads it: types in its spelling; declared objects, when there are
     any, as it writes them (read in a scratch schema that is rolled back)."""
     if needs_scratch(desired):
-        return read_declared(conn, desired, with_server_types)
+        written = None if desired.sql_statements else as_the_server_wrote(
+            desired.objects, read_objects(conn, desired.namespace, []))
+        if written is None:
+            return read_declared(conn, desired, with_server_types)
+        wanted, unknown = with_server_types(conn, desired)  # the server's own text: nothing for it to read
+        return ServerReading(wanted, unknown, written)
     wanted, unknown = with_server_types(conn, desired)
     return ServerReading(wanted, unknown)
 

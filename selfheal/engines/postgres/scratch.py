@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Optional
 
 from selfheal.engines.postgres import ddl
 from selfheal.engines.postgres.connect import first_line
 from selfheal.engines.postgres.objects import enum_sql, group, read_objects
 from selfheal.findings import Finding, Status
-from selfheal.model import Database, SchemaObject
+from selfheal.model import Database, SchemaObject, Table
 from selfheal.planning.sql import quote_ident
 
 PREFIX = "selfheal_scratch_"
@@ -66,10 +66,7 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
             problems += _run_files(conn, desired, psycopg)
             triggers = [o for o in desired.objects if o.kind == "trigger"]
             if triggers or late:
-                for table in wanted.tables:  # the JSON tables, no references: only the columns matter
-                    bare = replace(table, foreign_keys=(), columns=tuple(
-                        replace(c, references=None, fk_actions="") for c in table.columns))
-                    _attempt(conn, ddl.create_table(bare), psycopg)
+                _attempt_all(conn, [ddl.create_table(_bare(table)) for table in wanted.tables], psycopg)
                 problems += _run_each(conn, late + triggers, label, psycopg)
                 read += read_objects(conn, schema, [], ("function", "trigger"))  # late functions found first
             comments: list[SchemaObject] = []
@@ -84,11 +81,38 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
     return ServerReading(wanted, unknown, objects + comments, problems + unmatched, {o.key for o in late})
 
 
+def _bare(table: Table) -> Table:
+    """A declared table without its references: what a trigger needs of it is its columns."""
+    return replace(table, foreign_keys=(), columns=tuple(replace(c, references=None, fk_actions="")
+                                                         for c in table.columns))
+
+
+def as_the_server_wrote(declared: tuple[SchemaObject, ...], live: list[SchemaObject]
+                        ) -> Optional[list[SchemaObject]]:
+    """The declared objects, when each is exactly the server's own text of the live one (as schema.snapshot
+    writes them): then there is nothing for the server to read. None when any one is not (or is missing)."""
+    found: dict[tuple[str, str], SchemaObject] = {}
+    for obj in live:
+        found.setdefault((group(obj.kind), obj.key), obj)
+        found.setdefault((group(obj.kind), obj.name), obj)
+    out = []
+    for obj in declared:
+        if obj.kind in ("extension", "comment"):
+            out.append(obj)
+            continue
+        have = found.get((group(obj.kind), obj.key))
+        text = enum_sql(obj.name, obj.items) if obj.kind == "enum" else obj.sql.strip()
+        if have is None or have.kind != obj.kind or have.sql.strip() != text or have.items != obj.items:
+            return None
+        out.append(replace(have, key=obj.key))
+    return out
+
+
 def _run_files(conn: Any, desired: Database, psycopg: Any) -> list[Finding]:
     """The SQL files' CREATE TABLE / INDEX / VIEW and COMMENT statements, in file order."""
     out = []
-    for where, statement in desired.sql_statements:
-        refused = _attempt(conn, statement, psycopg)
+    refusals = _attempt_all(conn, [statement for _, statement in desired.sql_statements], psycopg)
+    for (where, _), refused in zip(desired.sql_statements, refusals, strict=True):
         if refused:
             out.append(Finding("db.table", desired.path, Status.ERROR, f"{where}: the server refuses the statement "
                                f"(nothing was changed): {refused}", hint=f"fix the statement at {where}"))
@@ -109,6 +133,22 @@ def _with_files(conn: Any, wanted: Database, schema: str) -> tuple[Database, lis
     return replace(wanted, tables=wanted.tables + tuple(tables), views=wanted.views + tuple(views)), comments
 
 
+def _attempt_all(conn: Any, statements: list[str], psycopg: Any) -> list[str]:
+    """Run the statements in order, in one round trip when the server takes them all; else one at a time,
+    each under its savepoint: for each, "" when it ran, else the server's first line."""
+    if not statements:
+        return []
+    try:
+        with conn.transaction(), conn.pipeline():
+            for statement in statements:
+                conn.execute(statement)
+        return [""] * len(statements)
+    except psycopg.errors.InsufficientPrivilege:
+        raise
+    except psycopg.Error:
+        return [_attempt(conn, statement, psycopg) for statement in statements]
+
+
 def _attempt(conn: Any, statement: str, psycopg: Any) -> str:
     """Run one statement under a savepoint: "" when it ran, else the server's first line."""
     try:
@@ -126,8 +166,7 @@ def _run_each(conn: Any, objects: list[SchemaObject], label: str, psycopg: Any,
     """Run each object's statement; what the server refuses is a finding (a function, when `late` is
     given, is tried again once the tables exist)."""
     out = []
-    for obj in objects:
-        refused = _attempt(conn, creating(obj), psycopg)
+    for obj, refused in zip(objects, _attempt_all(conn, [creating(o) for o in objects], psycopg), strict=True):
         if refused and late is not None and obj.kind == "function":
             late.append(obj)
         elif refused:
