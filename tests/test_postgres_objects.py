@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .helpers import invoke, write_schema
 from .pgserver import binaries
@@ -175,3 +177,41 @@ def test_serial_columns_and_their_sequences_round_trip_as_serial(tmp_path: Path,
     assert [cols[c]["type"] for c in ("id", "b", "c")] == ["serial", "bigserial", "smallserial"]
     assert "sequences" not in json.loads(snap.stdout)["main"]
     assert not any("default" in spec for spec in cols.values())
+
+
+@pytest.fixture(scope="module")
+def enum_db(pg_server: str):  # type: ignore[no-untyped-def]
+    from .pgserver import fresh_database
+
+    with fresh_database(pg_server) as url:
+        yield url
+
+
+_LABEL = st.sampled_from(["a", "b", "c", "d", "e", "f", "it's", "Ünï"])
+
+
+@given(live=st.lists(_LABEL, unique=True, min_size=1, max_size=5),
+       declared=st.lists(_LABEL, unique=True, min_size=1, max_size=7))
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_enum_change_heals_to_the_declaration_or_is_left_whole(enum_db: str, live: list[str],
+                                                                   declared: list[str]) -> None:
+    from selfheal.engines.postgres.objectplan import plan_objects
+    from selfheal.engines.postgres.objects import enum_sql, read_objects
+    from selfheal.model import SchemaObject
+
+    wanted = SchemaObject("enum", "mood", enum_sql("mood", tuple(declared)), tuple(declared), key="mood")
+    with psycopg.connect(enum_db) as conn:  # rolled back on leaving: each example starts from nothing
+        conn.execute(enum_sql("mood", tuple(live)))
+        first = plan_objects([wanted], read_objects(conn, "public", []), "pg", {})
+        for step in first.steps:
+            for statement in step.statements:
+                conn.execute(statement)
+        now = [x for (x,) in conn.execute("SELECT enumlabel::text FROM pg_enum WHERE enumtypid = 'mood'::regtype "
+                                          "ORDER BY enumsortorder")]
+        keeps_order = [x for x in declared if x in live] == live
+        assert now == (declared if keeps_order else live)  # every live label kept, in its order
+        assert bool(first.steps) == (keeps_order and declared != live)
+        assert any(f.status.name == "WARNING" for f in first.findings) == (not keeps_order)
+        again = plan_objects([wanted], read_objects(conn, "public", []), "pg", {})
+        assert again.steps == []  # a second heal has nothing to do
+        conn.rollback()

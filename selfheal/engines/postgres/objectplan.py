@@ -114,14 +114,14 @@ def _enum_labels(obj: SchemaObject, now: SchemaObject, target: str, result: Obje
             hint="heal never removes or reorders enum labels (rows may hold them): declare them again, or change "
                  "the type by hand"))
         return
-    statements = []
-    for i, label in enumerate(obj.items):
-        if label in now.items:
+    statements, present = [], set(now.items)
+    for i, label in enumerate(obj.items):  # in declared order: each new label after the one before it
+        if label in present:
             continue
-        after = next((obj.items[j] for j in range(i - 1, -1, -1) if obj.items[j] in now.items), None)
-        before = next((obj.items[j] for j in range(i + 1, len(obj.items)) if obj.items[j] in now.items), None)
-        where = f" AFTER {quote_literal(after)}" if after is not None else f" BEFORE {quote_literal(before)}"
+        after = obj.items[i - 1] if i else None
+        where = f" AFTER {quote_literal(after)}" if after is not None else f" BEFORE {quote_literal(now.items[0])}"
         statements.append(f"ALTER TYPE {quote_ident(obj.name)} ADD VALUE {quote_literal(label)}{where}")
+        present.add(label)
     result.steps.append(Step(CHECKS["enum"], target, f"enum type lacks {plural(len(statements), 'label')} "
                              "(heal would add them)", f"added {plural(len(statements), 'label')} to {obj.name}",
                              tuple(statements), True))
