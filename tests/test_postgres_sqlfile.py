@@ -38,7 +38,8 @@ _PIECES = st.one_of(
     st.text(alphabet="ab; '\\\n", max_size=8).map(lambda t: "E'" + t.replace("\\", "\\\\").replace("'", "\\'") + "'"),
     st.text(alphabet="ab; $'\"\n", max_size=8).filter(lambda t: "$q$" not in t).map(lambda t: "$q$" + t + "$q$"),
     st.text(alphabet="ab; \"", max_size=8).map(lambda t: '"' + t.replace('"', '""') + '"'),
-    st.text(alphabet="ab; '*", max_size=8).filter(lambda t: "*/" not in t and "/*" not in t).map(lambda t: f"/* {t} */"),
+    st.text(alphabet="ab; '*", max_size=8).filter(lambda t: "*/" not in t and "/*" not in t).map(
+        lambda t: f"/* {t} */"),
 )
 
 
