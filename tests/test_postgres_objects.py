@@ -154,7 +154,9 @@ def test_the_snapshot_notes_every_object_it_cannot_carry(tmp_path: Path, pg_url:
             "CREATE TABLE slot (id int PRIMARY KEY, during int4range, EXCLUDE USING gist (during WITH &&))",
             "CREATE SEQUENCE ticket_no", "CREATE TABLE ticket (n bigint DEFAULT nextval('ticket_no'))",
             "ALTER SEQUENCE ticket_no OWNED BY ticket.n",
-            "CREATE INDEX parent_id ON parent (id)", "COMMENT ON INDEX parent_id IS 'why'")
+            "CREATE INDEX parent_id ON parent (id)", "COMMENT ON INDEX parent_id IS 'why'",
+            "CREATE TABLE counter (id int GENERATED ALWAYS AS IDENTITY (START WITH 100), s serial)",
+            "ALTER SEQUENCE counter_s_seq INCREMENT BY 5")
     write_schema(tmp_path, {})
     snap = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", env={"DATABASE_URL": pg_url})
     assert snap.returncode == 0, snap.stderr
@@ -162,7 +164,9 @@ def test_the_snapshot_notes_every_object_it_cannot_carry(tmp_path: Path, pg_url:
                  "table measurement is partitioned (RANGE (at))", "policy mine on parent",
                  "table parent has row level security enabled", "materialized view parent_count",
                  "range type span", "aggregate total(integer)", "exclusion constraint slot_during_excl on slot",
-                 "sequence ticket_no is owned by ticket.n", "comment on index parent_id"):
+                 "sequence ticket_no is owned by ticket.n", "comment on index parent_id",
+                 "identity column counter.id has sequence options of its own (START 100, INCREMENT 1)",
+                 "serial column counter.s has sequence options of its own (START 1, INCREMENT 5)"):
         assert said in snap.stderr, (said, snap.stderr)
     doc = json.loads(snap.stdout)["main"]
     assert "indexes" not in doc["tables"]["slot"]  # the exclusion constraint's index is not a plain index

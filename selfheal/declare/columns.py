@@ -50,9 +50,7 @@ class ColumnsBuilder(Collector):
             target = spec["references"]
             if isinstance(target, dict):  # resolved once every table is known: ("", "t.c") or (table, column)
                 references = (target["table"], target["column"])
-                actions = [f"ON DELETE {target['on_delete']}" if "on_delete" in target else "",
-                           f"ON UPDATE {target['on_update']}" if "on_update" in target else "",
-                           "DEFERRABLE INITIALLY DEFERRED" if target.get("deferrable") else ""]
+                actions = reference_actions(target)
             else:
                 references = ("", target)
         if spec.keys() <= _PLAIN_COLUMN_KEYS:  # the common shapes, built without looking up the constraint keys
@@ -97,3 +95,14 @@ class ColumnsBuilder(Collector):
             self.problem(parts, problem)
         else:
             self._valid_defaults.add(expr)
+
+
+def reference_actions(spec: dict[str, Any]) -> list[str]:
+    """A foreign key's clause after REFERENCES, as the server writes it: MATCH, ON DELETE, ON UPDATE,
+    DEFERRABLE (INITIALLY DEFERRED for `true`)."""
+    deferrable = spec.get("deferrable")
+    return [f"MATCH {spec['match']}" if spec.get("match") == "FULL" else "",
+            f"ON DELETE {spec['on_delete']}" if "on_delete" in spec else "",
+            f"ON UPDATE {spec['on_update']}" if "on_update" in spec else "",
+            "DEFERRABLE INITIALLY DEFERRED" if deferrable is True else
+            "DEFERRABLE" if deferrable == "initially immediate" else ""]

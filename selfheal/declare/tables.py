@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import replace
 from typing import Any, Optional
 
-from selfheal.declare.columns import ColumnsBuilder
+from selfheal.declare.columns import ColumnsBuilder, reference_actions
 from selfheal.declare.document import PathPart
 from selfheal.declare.indexes import IndexesBuilder
 from selfheal.model import Column, ForeignKey, Table, fold
@@ -70,9 +70,7 @@ class TablesBuilder(ColumnsBuilder, IndexesBuilder):
         if len(target["columns"]) != len(cols):
             self.problem(parts + ["references"], f"names {len(target['columns'])} columns for {len(cols)} "
                          "referencing ones")
-        actions = [f"ON DELETE {spec['on_delete']}" if "on_delete" in spec else "",
-                   f"ON UPDATE {spec['on_update']}" if "on_update" in spec else "",
-                   "DEFERRABLE INITIALLY DEFERRED" if spec.get("deferrable") else ""]
+        actions = reference_actions(spec)
         return ForeignKey(cols, target["table"], tuple(target["columns"]), " ".join(a for a in actions if a))
 
     def table(self, name: str, body: dict[str, Any], parts: list[PathPart]) -> Table:

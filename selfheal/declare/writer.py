@@ -81,8 +81,13 @@ def _actions(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {f"on_{what.lower()}": " ".join(action.upper().split())
                            for what, action in _ACTION.findall(text)}
     out = {k: v for k, v in out.items() if v != "NO ACTION"}
-    if _DEFERRED.search(code_only(text)):
+    code = code_only(text)
+    if _DEFERRED.search(code):
         out["deferrable"] = True
+    elif re.search(r"(?<!NOT )\bDEFERRABLE\b", code, re.IGNORECASE):
+        out["deferrable"] = "initially immediate"
+    if re.search(r"\bMATCH\s+FULL\b", code, re.IGNORECASE):
+        out["match"] = "FULL"
     return out
 
 

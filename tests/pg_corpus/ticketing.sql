@@ -3,7 +3,7 @@
 CREATE TYPE ticket_state AS ENUM ('reserved', 'paid', 'checked_in', 'refunded', 'void');
 CREATE SEQUENCE order_ref START WITH 5000;
 CREATE TABLE venue (id serial PRIMARY KEY, name text NOT NULL, capacity integer NOT NULL CHECK (capacity > 0));
-CREATE TABLE event (venue_id integer NOT NULL REFERENCES venue (id), starts_at timestamptz NOT NULL, title text NOT NULL,
+CREATE TABLE event (venue_id integer NOT NULL REFERENCES venue (id) DEFERRABLE, starts_at timestamptz NOT NULL, title text NOT NULL,
     PRIMARY KEY (venue_id, starts_at));
 CREATE TABLE orders (ref text PRIMARY KEY DEFAULT 'ORD-' || lpad(nextval('order_ref')::text, 8, '0'),
     buyer_email text NOT NULL, quantity integer NOT NULL CHECK (quantity BETWEEN 1 AND 10),

@@ -31,7 +31,7 @@ SELECT cl.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
        con.confdeltype, con.confupdtype, con.conindid, pg_get_constraintdef(con.oid),
-       con.condeferrable AND con.condeferred
+       con.condeferrable, con.condeferred, con.confmatchtype
 FROM pg_constraint con
 JOIN pg_class cl ON cl.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = cl.relnamespace
@@ -91,11 +91,14 @@ def _serial(table: str, column: str, type_name: str, default: Optional[str], seq
     return SERIALS[type_name] if sequence.rsplit(".", 1)[-1].strip('"') == own and own in default else ""
 
 
-def _actions(on_delete: str, on_update: str, deferred: bool = False) -> str:
-    """A foreign key's actions as a clause, with DEFERRABLE INITIALLY DEFERRED when it is."""
-    clause = " ".join(f"ON {what} {ACTIONS[code]}" for what, code in (("DELETE", on_delete), ("UPDATE", on_update))
-                      if code and code != "a")
-    return (clause + " DEFERRABLE INITIALLY DEFERRED").strip() if deferred else clause
+def _actions(on_delete: str, on_update: str, deferrable: bool, deferred: bool, match: str) -> str:
+    """A foreign key's clause after REFERENCES as the loader writes it: MATCH FULL, ON DELETE / UPDATE,
+    DEFERRABLE [INITIALLY DEFERRED]."""
+    parts = ["MATCH FULL" if match == "f" else ""]
+    parts += [f"ON {what} {ACTIONS[code]}" for what, code in (("DELETE", on_delete), ("UPDATE", on_update))
+              if code and code != "a"]
+    parts.append("DEFERRABLE INITIALLY DEFERRED" if deferred else "DEFERRABLE" if deferrable else "")
+    return " ".join(p for p in parts if p)
 
 
 def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Database:
@@ -112,8 +115,9 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
     refs: dict[str, dict[str, tuple[str, str, str]]] = defaultdict(dict)
     composite: dict[str, list[ForeignKey]] = defaultdict(list)
     checks: dict[str, list[str]] = defaultdict(list)
-    for table, name, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition, deferred in (
-            conn.execute(_CONSTRAINTS, (namespace,))):
+    for (table, name, kind, cols, parent, parent_cols, on_delete, on_update, index_oid, definition, deferrable,
+         deferred, match) in conn.execute(_CONSTRAINTS, (namespace,)):
+        clause = _actions(on_delete, on_update, deferrable, deferred, match) if kind == "f" else ""
         if kind == "x":  # an exclusion constraint's index is the constraint's (the snapshot notes it)
             constraint_index[index_oid] = "x"
         elif kind == "c":
@@ -128,10 +132,9 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
             unique_names[table].append((tuple(cols), name))
             constraint_index[index_oid] = "u"
         elif len(cols) == 1:
-            refs[table][fold(cols[0])] = (parent, parent_cols[0], _actions(on_delete, on_update, deferred))
+            refs[table][fold(cols[0])] = (parent, parent_cols[0], clause)
         else:
-            composite[table].append(ForeignKey(tuple(cols), parent, tuple(parent_cols),
-                                               _actions(on_delete, on_update, deferred)))
+            composite[table].append(ForeignKey(tuple(cols), parent, tuple(parent_cols), clause))
     indexes: dict[str, list[Index]] = defaultdict(list)
     for table, name, oid, unique, partial, definition, cols in conn.execute(_INDEXES, (namespace,)):
         indexes[table].append(Index(columns=tuple(cols), unique=bool(unique), name=name,

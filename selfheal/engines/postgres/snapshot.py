@@ -78,6 +78,17 @@ SELECT 'exclusion constraint ' || k.conname || ' on ' || c.relname || ': ' || pg
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %(ns)s AND k.contype = 'x'
 UNION ALL
+SELECT CASE d.deptype WHEN 'i' THEN 'identity' ELSE 'serial' END || ' column ' || t.relname || '.' || a.attname
+       || ' has sequence options of its own (START ' || q.seqstart || ', INCREMENT ' || q.seqincrement || ')',
+       'not carried: a healed copy starts at 1 (ALTER TABLE … ALTER COLUMN … SET … by hand)'
+FROM pg_depend d JOIN pg_class s ON s.oid = d.objid JOIN pg_sequence q ON q.seqrelid = s.oid
+JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE d.classid = 'pg_class'::regclass AND n.nspname = %(ns)s
+  AND (d.deptype = 'i' OR (d.deptype = 'a' AND s.relname = t.relname || '_' || a.attname || '_seq'))
+  AND (q.seqstart <> 1 OR q.seqincrement <> 1 OR q.seqmin <> 1 OR q.seqcache <> 1 OR q.seqcycle
+       OR q.seqmax NOT IN (32767, 2147483647, 9223372036854775807))
+UNION ALL
 SELECT 'comment on index ' || c.relname,
        'comments on tables and columns are carried, this one is not'
 FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
