@@ -79,3 +79,31 @@ def test_what_the_server_refuses_in_a_file_is_named_by_line_and_nothing_changes(
                                                  "tables": {"a": {"columns": {"id": "int"}}}}}})
     p = invoke(tmp_path, "validate", "--check")
     assert p.returncode == 1 and "\"a\" is declared twice" in p.stdout, p.stdout
+
+
+def test_statements_on_tables_the_files_do_not_create_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.sql").write_text("CREATE TABLE mine (a int);\nCREATE INDEX i ON live_table (a);\n"
+                                    "ALTER TABLE ONLY live_table ADD CONSTRAINT c CHECK (a > 0);\n"
+                                    "COMMENT ON COLUMN live_table.a IS 'x';\nCREATE INDEX j ON mine (a);\n"
+                                    "CREATE TABLE copy AS SELECT * FROM live_table;\n"
+                                    "CREATE TRIGGER t AFTER INSERT ON live_table FOR EACH ROW EXECUTE FUNCTION f();\n")
+    got = load(tmp_path, ("a.sql",), 1 << 20)
+    assert sorted(w for w, _ in got.problems) == ["a.sql:2", "a.sql:3", "a.sql:4", "a.sql:6", "a.sql:7"]
+    assert all("live_table" in m or "AS runs a query" in m for _, m in got.problems), got.problems
+    assert [w for w, _ in got.statements] == ["a.sql:1", "a.sql:5"]
+
+
+@pytest.mark.skipif(binaries() is None, reason="no PostgreSQL server binaries (initdb) on this machine")
+def test_a_check_never_touches_a_table_the_entry_does_not_declare(tmp_path: Path, pg_url: str) -> None:
+    pytest.importorskip("psycopg")
+    from .test_postgres import execute
+
+    execute(pg_url, "CREATE TABLE live_table (a int)")
+    write_schema(tmp_path, {"databases": {"pg": {"url": "env:DATABASE_URL", "tables": {
+        "mine": {"columns": {"a": "int"}}}, "functions": {"f": "CREATE FUNCTION f() RETURNS trigger LANGUAGE "
+                                                               "plpgsql AS $$ BEGIN RETURN NEW; END $$"},
+        "triggers": {"t": "CREATE TRIGGER t AFTER INSERT ON live_table FOR EACH ROW EXECUTE FUNCTION f()"}}}})
+    (tmp_path / ".env").write_text(f"DATABASE_URL={pg_url}\n")
+    p = invoke(tmp_path, "heal.db")
+    assert p.returncode == 1 and "is on table live_table, which this entry does not declare" in p.stdout, p.stdout
+    assert query(pg_url, "SELECT count(*) FROM pg_trigger WHERE tgname = 't'") == [(0,)]

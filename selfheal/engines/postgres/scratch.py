@@ -64,7 +64,8 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
             # read before the scratch tables exist: a signature naming a live table's row type reads as in it
             read = read_objects(conn, schema, [], ("extension", "type", "sequence", "function"))
             problems += _run_files(conn, desired, psycopg)
-            triggers = [o for o in desired.objects if o.kind == "trigger"]
+            triggers, elsewhere = _on_declared_tables(desired)
+            problems += elsewhere
             if triggers or late:
                 _attempt_all(conn, [ddl.create_table(_bare(table)) for table in wanted.tables], psycopg)
                 problems += _run_each(conn, late + triggers, label, psycopg)
@@ -79,6 +80,27 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
                                       "the role CREATE on the database")])
     objects, unmatched = _matched(desired, read, label)
     return ServerReading(wanted, unknown, objects + comments, problems + unmatched, {o.key for o in late})
+
+
+def _on_declared_tables(desired: Database) -> tuple[list[SchemaObject], list[Finding]]:
+    """The declared triggers, and a problem for each on a table the entry does not declare (run in the
+    scratch schema, it would be created on the live table, under its lock)."""
+    from selfheal.engines.postgres.sqlfile import trigger_table
+    from selfheal.model import fold
+
+    declared = {fold(t.name) for t in desired.tables} | {name for name, _ in desired.sql_origin}
+    ok, problems = [], []
+    for obj in desired.objects:
+        if obj.kind != "trigger":
+            continue
+        table = trigger_table(obj.sql)
+        if fold(table) in declared:
+            ok.append(obj)
+        else:
+            problems.append(Finding("db.trigger", f"{desired.path}:{obj.key}", Status.ERROR,
+                                    f"is on table {table or '(none found)'}, which this entry does not declare",
+                                    hint="declare the table in the same entry, or the trigger by hand"))
+    return ok, problems
 
 
 def _bare(table: Table) -> Table:

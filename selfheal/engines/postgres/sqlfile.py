@@ -37,6 +37,11 @@ _HEADS: list[tuple[Optional[str], re.Pattern[str]]] = [(kind, re.compile(head + 
 )]
 _NOT_CARRIED = re.compile(r"\b(PARTITION\s+(OF|BY)|INHERITS|CONCURRENTLY|UNLOGGED|TEMP|TEMPORARY)\b", re.IGNORECASE)
 _TRIGGER_TABLE = re.compile(rf"\sON\s+(?P<table>{_IDENT})", re.IGNORECASE)
+# the table a statement changes, which must be one the files create: in the scratch schema it is, so the
+# check never takes a lock on (or writes to) a live table
+_TARGET = re.compile(rf"(?:CREATE\s+(?:UNIQUE\s+)?INDEX\b.*?\sON\s+(?:ONLY\s+)?|ALTER\s+TABLE\s+(?:ONLY\s+)?|"
+                     rf"COMMENT\s+ON\s+(?:TABLE|COLUMN)\s+)(?P<table>{_IDENT})", re.IGNORECASE | re.DOTALL)
+_AS_QUERY = re.compile(r"^CREATE\s+TABLE\b[^(]*?\bAS\b", re.IGNORECASE)
 _ATOMIC = re.compile(r"\bBEGIN\s+ATOMIC\b", re.IGNORECASE)
 _ENDS_WITH_END = re.compile(r"\bEND\s*$", re.IGNORECASE)
 _INTERESTING = re.compile(r"[';\"$]|--|/\*")
@@ -135,6 +140,13 @@ def _emit(text: str, start: int, end: int, out: list[tuple[int, str]]) -> None:
         out.append((text.count("\n", 0, begin) + 1, text[begin:end].strip()))
 
 
+def trigger_table(statement: str) -> str:
+    """The table a CREATE TRIGGER statement is on, as PostgreSQL names it ("" when none is found)."""
+    code = re.sub(r"--[^\n]*|/\*.*?\*/", " ", statement, flags=re.DOTALL)
+    found = _TRIGGER_TABLE.search(code)
+    return unquoted(found.group("table")) if found else ""
+
+
 def unquoted(name: str) -> str:
     """An identifier as PostgreSQL names it: "Quoted" kept, bare ones folded to lower case."""
     return name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
@@ -162,6 +174,26 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
             continue
         for line, statement in statements(text):
             _sort(f"{rel}:{line}", statement, result)
+    return _targets_created(result)
+
+
+def _targets_created(result: SqlDeclaration) -> SqlDeclaration:
+    """An index, constraint or comment on a table the files do not create is a problem (it would act on a
+    live table); so is a trigger's table."""
+    kept = []
+    for where, statement in result.statements:
+        target = _TARGET.match(statement)
+        name = unquoted(target.group("table")) if target else ""
+        if target and fold(name) not in result.origin:
+            result.problems.append((where, f"names table {name}, which these files do not create (declare what "
+                                           "is on a table where the table is declared)"))
+        else:
+            kept.append((where, statement))
+    result.statements = kept
+    for obj in result.objects:
+        table = obj.key.rpartition(".")[0] if obj.kind == "trigger" else ""
+        if table and fold(table) not in result.origin:
+            result.problems.append((obj.origin, f"trigger on table {table}, which these files do not create"))
     return result
 
 
@@ -176,6 +208,8 @@ def _sort(where: str, statement: str, result: SqlDeclaration) -> None:
         if found.group("qualified") and not re.match(r"COMMENT\s", code, re.IGNORECASE):
             result.problems.append((where, f"names {name}{found.group('qualified')} with its schema: write it "
                                            "unqualified (the entry's schema places it)"))
+        elif _AS_QUERY.match(code):
+            result.problems.append((where, "CREATE TABLE … AS runs a query: declare the table's columns"))
         elif _NOT_CARRIED.search(code[:found.end() + 400]) and kind is None:
             word = " ".join(_NOT_CARRIED.search(code).group(0).upper().split())  # type: ignore[union-attr]
             result.problems.append((where, f"{word} is not carried by selfheal: declare the table plainly"))
@@ -185,9 +219,8 @@ def _sort(where: str, statement: str, result: SqlDeclaration) -> None:
                 result.origin.setdefault(fold(unquoted(name)), where.rsplit(":", 1)[0])
         else:
             key = unquoted(name)
-            if kind == "trigger":
-                on = _TRIGGER_TABLE.search(code, found.end())
-                key = f"{unquoted(on.group('table'))}.{key}" if on else key
+            if kind == "trigger" and trigger_table(statement):
+                key = f"{trigger_table(statement)}.{key}"
             result.objects.append(SchemaObject(kind, key, statement, key=key, origin=where))
         return
     words = " ".join(code.split()[:3])
