@@ -278,11 +278,14 @@ def test_the_demo_runs_on_postgresql_when_database_url_is_set(tmp_path: Path, pg
     assert p.returncode == 0, p.stdout
     p = invoke(tmp_path, "validate", "--only", "db")
     assert p.returncode == 0 and "0 healed" in p.stdout, p.stdout
+    execute(pg_url, "INSERT INTO chat.threads (user_id, updated_at) VALUES (1, '2000-01-01')",
+            "UPDATE chat.threads SET title = 'renamed'")  # the threads_touch trigger, as on SQLite
+    assert query(pg_url, "SELECT updated_at > '2020-01-01' FROM chat.threads") == [(True,)]
     monkeypatch.setenv("DATABASE_URL", pg_url)
     (tmp_path / "schema.postgres.json").write_bytes((tmp_path / "schema.json").read_bytes())
     state = health(tmp_path)
     assert state["healthy"], state
-    assert state["databases"]["chat"]["views"] == {"thread_overview": 0}
+    assert state["databases"]["chat"]["views"] == {"thread_overview": 1}  # the thread inserted above
     assert state["databases"]["app"]["tables"]["currencies"] == 4
 
 
@@ -295,6 +298,7 @@ def test_the_demo_declares_the_same_tables_on_both_engines() -> None:
     for path, entry in sqlite_doc["databases"].items():
         twin = by_namespace[Path(path).stem if path != "app/data.db" else "app"]
         assert list(twin["tables"]) == list(entry["tables"])
+        assert list(twin.get("triggers", {})) == list(entry.get("triggers", {}))
         for name, table in entry["tables"].items():
             theirs = twin["tables"][name]["columns"]
             assert list(theirs) == list(table["columns"]), name
