@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,33 @@ def snapshot_into(folder: Path, source: str) -> dict[str, Any]:
     return dict(json.loads((folder / "schema.json").read_text())["databases"]["main"])
 
 
+@contextmanager
+def built(server: str, name: str) -> Iterator[tuple[str, str]]:
+    """(the corpus schema built by its own SQL, an empty database); skipped when the contrib extensions it
+    needs are not installed on this machine."""
+    missing = available(server, needs(CORPUS[name]))
+    if missing:
+        pytest.skip(f"contrib extensions not installed on this machine: {', '.join(missing)}")
+    with fresh_database(server) as source, fresh_database(server) as copy:
+        run_sql(source, CORPUS[name])
+        yield source, copy
+
+
+def assert_clean_against(folder: Path, url: str) -> None:
+    """folder/schema.json describes the database at url exactly: validate --check says nothing to do, no
+    warning."""
+    (folder / ".env").write_text(f"DATABASE_URL={url}\n")
+    check = invoke(folder, "validate", "--check")
+    assert check.returncode == 0 and "warning" not in check.stdout.split("Total:")[0], check.stdout
+
+
+def heal_into(folder: Path, url: str) -> None:
+    """heal.db of folder/schema.json into the database at url, which must end clean."""
+    (folder / ".env").write_text(f"DATABASE_URL={url}\n")
+    healed = invoke(folder, "heal.db")
+    assert healed.returncode == 0, healed.stdout
+
+
 def test_the_corpus_covers_what_real_schemas_use() -> None:
     text = "\n".join(CORPUS.values())
     assert len(CORPUS) >= 11
@@ -116,22 +145,13 @@ def test_the_corpus_covers_what_real_schemas_use() -> None:
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_a_real_schema_round_trips_and_heals(tmp_path: Path, pg_server: str, name: str) -> None:
-    missing = available(pg_server, needs(CORPUS[name]))
-    if missing:
-        pytest.skip(f"contrib extensions not installed on this machine: {', '.join(missing)}")
-    with fresh_database(pg_server) as source, fresh_database(pg_server) as copy:
-        run_sql(source, CORPUS[name])
+    with built(pg_server, name) as (source, copy):
         snapshot_into(tmp_path, source)
         original, rows = catalogue(source), contents(source)
-        (tmp_path / ".env").write_text(f"DATABASE_URL={source}\n")
-        check = invoke(tmp_path, "validate", "--check")
-        assert check.returncode == 0 and "warning" not in check.stdout.split("Total:")[0], check.stdout
-        (tmp_path / ".env").write_text(f"DATABASE_URL={copy}\n")
-        healed = invoke(tmp_path, "heal.db")
-        assert healed.returncode == 0, healed.stdout
+        assert_clean_against(tmp_path, source)
+        heal_into(tmp_path, copy)
         assert catalogue(copy) == original
-        check = invoke(tmp_path, "validate", "--check")
-        assert check.returncode == 0 and "warning" not in check.stdout.split("Total:")[0], check.stdout
+        assert_clean_against(tmp_path, copy)
         # the original, damaged: an index, a view, a trigger and a foreign key dropped; heal creates the first
         # three, and reports the key as drift (never applied) that migrate --apply adds back
         dropped_fk = run_damage(source)
@@ -181,18 +201,10 @@ def ddl_only(sql: str) -> str:
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_the_schema_declared_as_sql_heals_to_the_same_catalogue(tmp_path: Path, pg_server: str, name: str) -> None:
-    missing = available(pg_server, needs(CORPUS[name]))
-    if missing:
-        pytest.skip(f"contrib extensions not installed on this machine: {', '.join(missing)}")
-    with fresh_database(pg_server) as source, fresh_database(pg_server) as copy:
-        run_sql(source, CORPUS[name])
+    with built(pg_server, name) as (source, copy):
         (tmp_path / "schema.sql").write_text(ddl_only(CORPUS[name]))
         write_schema(tmp_path, {"databases": {"main": {"url": "env:DATABASE_URL", "sql": "schema.sql"}}})
-        (tmp_path / ".env").write_text(f"DATABASE_URL={copy}\n")
-        healed = invoke(tmp_path, "heal.db")
-        assert healed.returncode == 0, healed.stdout
+        heal_into(tmp_path, copy)
         assert catalogue(copy) == catalogue(source)
         for url in (copy, source):  # the populated original is what its own SQL declares
-            (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n")
-            check = invoke(tmp_path, "validate", "--check")
-            assert check.returncode == 0 and "warning" not in check.stdout.split("Total:")[0], check.stdout
+            assert_clean_against(tmp_path, url)

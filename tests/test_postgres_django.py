@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import invoke
 from .pgserver import binaries, fresh_database
-from .test_postgres_corpus import catalogue, snapshot_into
+from .test_postgres_corpus import assert_clean_against, catalogue, heal_into, snapshot_into
 
 pytest.importorskip("django", reason="Django is not installed (pip install -r requirements-dev.txt)")
 pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install -r requirements-dev.txt)")
@@ -66,14 +65,10 @@ def test_djangos_migrations_round_trip_and_its_orm_agrees(tmp_path: Path, pg_ser
         keys = [spec["references"] for table in entry["tables"].values() for spec in table["columns"].values()
                 if isinstance(spec, dict) and isinstance(spec.get("references"), dict)]
         assert len(keys) >= 9 and all(k.get("deferrable") for k in keys), json.dumps(keys)
-        (tmp_path / ".env").write_text(f"DATABASE_URL={source}\n")
-        check = invoke(tmp_path, "validate", "--check")
-        assert check.returncode == 0 and "warning" not in check.stdout.split("Total:")[0], check.stdout
-        (tmp_path / ".env").write_text(f"DATABASE_URL={copy}\n")
-        healed = invoke(tmp_path, "heal.db")
-        assert healed.returncode == 0, healed.stdout
+        assert_clean_against(tmp_path, source)
+        heal_into(tmp_path, copy)
         assert catalogue(copy) == catalogue(source)
-        assert invoke(tmp_path, "validate", "--check").returncode == 0
+        assert_clean_against(tmp_path, copy)
         models = django("inspectdb", copy)
         assert models == django("inspectdb", source)
         # integer keys stay integer: AuthGroup's id is Django's default AutoField (not written), not BigAutoField

@@ -233,3 +233,21 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_sql_file(root: Path, rel: str, limit: int) -> tuple[str, list[tuple[str, str]]]:
+    """An SQL declaration file's text, or ("", [(where, problem)]): a link another user planted, an
+    unreadable file, bytes that are not UTF-8, a NUL character (each said with the file, and line)."""
+    problem = planted_link(root, rel)
+    if problem:
+        return "", [(rel, f"{problem}; not read")]
+    try:
+        text = read_small_text(root / rel, limit, strict=True)
+    except OSError as exc:
+        return "", [(rel, f"cannot read: {exc.strerror or exc}")]
+    except UnicodeDecodeError as exc:
+        return "", [(rel, f"is not UTF-8 text (byte {exc.start:,} cannot be read): save it as UTF-8")]
+    if "\0" in text:
+        return "", [(f"{rel}:{text.count(chr(10), 0, text.index(chr(0))) + 1}",
+                     "holds a NUL character (is it a binary file?)")]
+    return text, []

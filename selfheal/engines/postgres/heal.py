@@ -181,14 +181,7 @@ def _apply(conn: Any, ops: list[Op], render: Callable[[Op], list[str]], label: s
         except psycopg.Error:
             pass
         for op, statement in chunk:
-            try:
-                run_one(conn, statement)
-            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
-                raise
-            except psycopg.Error as exc:
-                raise PgProblem(f"the server refused it, nothing was changed: {first_line(exc)}",
-                                f"fix it in schema.json (the SQL: {statement[:200]}), then heal again",
-                                op.check, op_targets(label, op)[0]) from None
+            run_or_say(conn, statement, op.check, op_targets(label, op)[0], psycopg)
 
 
 def _server_reading(conn: Any, desired: Database) -> ServerReading:
@@ -220,14 +213,19 @@ def _run_steps(conn: Any, objects: ObjectPlan, before_tables: bool, label: str, 
         if step.before_tables != before_tables:
             continue
         for statement in step.statements:
-            try:
-                run_one(conn, statement)
-            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
-                raise
-            except psycopg.Error as exc:
-                raise PgProblem(f"the server refused it, nothing was changed: {first_line(exc)}",
-                                f"fix it in schema.json (the SQL: {statement[:200]}), then heal again",
-                                step.check, step.target) from None
+            run_or_say(conn, statement, step.check, step.target, psycopg)
+
+
+def run_or_say(conn: Any, statement: str, check: str, target: str, psycopg: Any) -> None:
+    """One statement; one the server refuses is a PgProblem naming it and its target (a missing privilege
+    or a lock not granted is raised as it is, and said as such)."""
+    try:
+        run_one(conn, statement)
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+        raise
+    except psycopg.Error as exc:
+        raise PgProblem(f"the server refused it, nothing was changed: {first_line(exc)}",
+                        f"fix it in schema.json (the SQL: {statement[:200]}), then heal again", check, target) from None
 
 
 def run_one(conn: Any, statement: str) -> None:

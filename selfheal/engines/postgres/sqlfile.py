@@ -15,7 +15,7 @@ from typing import Optional
 
 from selfheal.model import Database, SchemaObject, SqlDeclaration, Table, fold
 from selfheal.planning.sql import view_select
-from selfheal.safety.safefile import planted_link, read_small_text
+from selfheal.safety.safefile import read_sql_file
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _NAME = rf"(?P<name>{_IDENT})?(?P<qualified>\s*\.\s*{_IDENT})?"
@@ -156,22 +156,8 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
     """Read and sort the files' statements (objects apart, relations in file order); problems by file:line."""
     result = SqlDeclaration()
     for rel in files:
-        problem = planted_link(root, rel)
-        if problem:
-            result.problems.append((rel, f"{problem}; not read"))
-            continue
-        try:
-            text = read_small_text(root / rel, limit, strict=True)
-        except OSError as exc:
-            result.problems.append((rel, f"cannot read: {exc.strerror or exc}"))
-            continue
-        except UnicodeDecodeError as exc:
-            result.problems.append((rel, f"is not UTF-8 text (byte {exc.start:,} cannot be read): save it as UTF-8"))
-            continue
-        if "\0" in text:
-            result.problems.append((f"{rel}:{text.count(chr(10), 0, text.index(chr(0))) + 1}",
-                                    "holds a NUL character (is it a binary file?)"))
-            continue
+        text, problems = read_sql_file(root, rel, limit)
+        result.problems.extend(problems)
         for line, statement in statements(text):
             _sort(f"{rel}:{line}", statement, result)
     return _targets_created(result)

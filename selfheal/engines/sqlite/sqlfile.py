@@ -15,7 +15,7 @@ from pathlib import Path
 from selfheal.engines.sqlite import catalog
 from selfheal.model import Index, SqlDeclaration, Table, fold
 from selfheal.planning.sql import QUOTES, closing_quote, code_only, column_definitions
-from selfheal.safety.safefile import planted_link, read_small_text
+from selfheal.safety.safefile import read_sql_file
 
 _ALLOWED = re.compile(r"\s*CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER)\b", re.IGNORECASE)
 _TEMP = re.compile(r"\s*CREATE\s+(TEMP|TEMPORARY)\b", re.IGNORECASE)
@@ -83,22 +83,9 @@ def load(root: Path, files: tuple[str, ...], limit: int) -> SqlDeclaration:
     memory = sqlite3.connect(":memory:")
     try:
         for rel in files:
-            problem = planted_link(root, rel)
-            if problem:
-                result.problems.append((rel, f"{problem}; not read"))
-                continue
-            try:
-                text = read_small_text(root / rel, limit, strict=True)
-            except OSError as exc:
-                result.problems.append((rel, f"cannot read: {exc.strerror or exc}"))
-                continue
-            except UnicodeDecodeError as exc:
-                result.problems.append((rel, f"is not UTF-8 text (byte {exc.start:,} cannot be read): save it as "
-                                             "UTF-8"))
-                continue
-            if "\0" in text:
-                line = text.count("\n", 0, text.index("\0")) + 1
-                result.problems.append((f"{rel}:{line}", "holds a NUL character (is it a binary file?)"))
+            text, problems = read_sql_file(root, rel, limit)
+            if problems:
+                result.problems.extend(problems)
                 continue
             before = {name for (name,) in memory.execute("SELECT name FROM sqlite_master")}
             for line, statement in statements(text):
