@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from selfheal.context import Mode
 from selfheal.runner import ALL_PARTS, Report, run
@@ -104,7 +104,7 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
     import json
 
     from selfheal import engines
-    from selfheal.declare.writer import database_entry, entry_name, merge_into
+    from selfheal.declare.writer import merge_into
     from selfheal.errors import SnapshotError
 
     if fmt not in ("json", "sql"):
@@ -127,18 +127,14 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
                 print(f"wrote {out}: declare it with \"sql\": {json.dumps(declared)} in a databases entry of the "
                       f"schema.json in {base}", file=sys.stderr)
             return 0
-        else:
-            live, notes = engine.snapshot(str(database), base, namespace or "public")
-            entry = database_entry(live, notes)
-            if server:
-                entry = {"url": f"env:{live.url_env}", **({"schema": namespace} if namespace and namespace != "public"
-                                                          else {}), **entry}
-            key = (name or namespace or "main") if server else entry_name(database, base, name)
+        entries, notes = _snapshot_entries(engine, database, base, name, namespace)
         if out is None:
-            print(json.dumps({key: entry}, indent=2, ensure_ascii=False))
+            print(json.dumps(entries, indent=2, ensure_ascii=False))
         else:
-            verb = merge_into(out, key, entry)
-            print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)", file=sys.stderr)
+            for key, entry in entries.items():
+                verb = merge_into(out, key, entry)
+                print(f"{verb} databases.{json.dumps(key)} in {out} ({len(entry['tables'])} tables)",
+                      file=sys.stderr)
     except SnapshotError as exc:
         print(f"selfheal schema.snapshot: {printable(str(exc))}", file=sys.stderr)
         return 1
@@ -148,6 +144,34 @@ def snapshot(database: Path, out: Optional[Path], name: Optional[str], base: Pat
     for note in notes:
         print(f"note: {printable(note)}", file=sys.stderr)
     return 0
+
+
+def _snapshot_entries(engine: Any, database: Path, base: Path, name: Optional[str], namespace: Optional[str]
+                      ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The schema.json entries of a snapshot (a PostgreSQL database: one per namespace of `a,b` or `all`,
+    each keyed by its namespace), and the notes."""
+    from selfheal.declare.writer import database_entry, entry_name
+    from selfheal.errors import SnapshotError
+
+    server = str(database).startswith("env:")
+    chosen: list[Optional[str]] = [n.strip() for n in namespace.split(",") if n.strip()] if namespace else [None]
+    if chosen == ["all"]:
+        chosen = list(engine.namespaces(str(database), base))
+        if not chosen:
+            raise SnapshotError(f"no namespace of {database} holds a table")
+    if len(chosen) > 1 and name:
+        raise SnapshotError("--name keys one entry; a snapshot of several namespaces keys each by its namespace")
+    entries: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for space in chosen:
+        live, said = engine.snapshot(str(database), base, space or "public")
+        notes += [f"{space}: {note}" for note in said] if len(chosen) > 1 else said
+        entry = database_entry(live, notes)
+        if server:
+            entry = {"url": f"env:{live.url_env}", **({"schema": space} if space and space != "public" else {}),
+                     **entry}
+        entries[(name or space or "main") if server else entry_name(database, base, name)] = entry
+    return entries, notes
 
 
 def list_checks(schema_path: Path, as_json: bool = False) -> int:

@@ -167,7 +167,8 @@ def _after_double_dash(remainder: str) -> list[str]:
             "schema": "the schema.json the entry is for: its folder is what the key is relative to "
                       "(default: --out's folder, else $SELFHEAL_SCHEMA's, else the current folder)",
             "format": "json (a schema.json entry, the default) or sql (the database's own DDL, lossless)",
-            "namespace": "PostgreSQL: the schema (namespace) to describe (default: public); the entry's key too"})
+            "namespace": "PostgreSQL: the schema (namespace) to describe (default: public), several as a,b, or "
+                         "all (every one that holds a table); each entry is keyed by its namespace"})
 def snapshot_task(c, database, out=None, name=None, schema=None, format="json", namespace=None):
     """Print (or --out: write) the schema.json entry of an existing database."""
     from selfheal.cli import snapshot

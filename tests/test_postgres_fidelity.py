@@ -168,3 +168,26 @@ def test_index_methods_are_refused_on_sqlite(tmp_path: Path) -> None:
     write_schema(tmp_path, {"databases": {"app.db": {"tables": {"t": table}}}})
     p = invoke(tmp_path, "validate", "--check")
     assert p.returncode == 1 and "is PostgreSQL's" in p.stdout, p.stdout
+
+
+def test_snapshot_of_several_namespaces_or_all_heals_them_all(tmp_path: Path, pg_url: str) -> None:
+    execute(pg_url, "CREATE SCHEMA shop", "CREATE SCHEMA auth", "CREATE SCHEMA empty",
+            "CREATE TABLE shop.item (id int PRIMARY KEY)", "CREATE TABLE auth.users (id int PRIMARY KEY)",
+            "CREATE TABLE public.notes (id int PRIMARY KEY)")
+    write_schema(tmp_path, {})
+    env = {"DATABASE_URL": pg_url}
+    p = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", "--namespace", "shop,auth", env=env)
+    assert p.returncode == 0, p.stderr
+    assert {k: v.get("schema") for k, v in json.loads(p.stdout).items()} == {"shop": "shop", "auth": "auth"}
+    p = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", "--namespace", "all", "--out", "schema.json",
+               env=env)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((tmp_path / "schema.json").read_text())
+    assert sorted(doc["databases"]) == ["auth", "public", "shop"]  # the empty namespace holds no table
+    p = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", "--namespace", "shop,auth", "--name", "x", env=env)
+    assert p.returncode == 1 and "--name keys one entry" in p.stderr
+    with fresh_database(pg_url.rsplit("/", 1)[0] + "/postgres") as copy:
+        (tmp_path / ".env").write_text(f"DATABASE_URL={copy}\n")
+        healed = invoke(tmp_path, "heal.db")
+        assert healed.returncode == 0, healed.stdout
+        assert query(copy, "SELECT count(*) FROM pg_tables WHERE tablename IN ('item', 'users', 'notes')") == [(3,)]

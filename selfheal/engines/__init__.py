@@ -74,6 +74,9 @@ class Engine(Protocol):
     def snapshot_sql(self, source: str, base: Path) -> str:
         """The live database's own DDL as a declaration file (SnapshotError where the engine has none)."""
 
+    def namespaces(self, source: str, base: Path) -> list[str]:
+        """The namespaces of the live database that hold tables ([] for an engine without namespaces)."""
+
     def migrate(self, ctx: RunContext, desired: Database, run: bool) -> tuple[str, list[Finding]]:
         """The reviewable script for the drift heal will not apply, and findings; `run` applies it (one
         transaction, a backup first, verified)."""

@@ -55,8 +55,13 @@ class PostgresEngine:
 
     def snapshot(self, source: str, base: Path, namespace: str) -> tuple[Database, list[str]]:
         """`source` is env:NAME: the URL is read from the environment, else from base/.env."""
-        from selfheal.engines.postgres.connect import url_from
         from selfheal.engines.postgres.snapshot import read_live
+
+        return read_live(self._url(source, base), source[4:] if source.startswith("env:") else source, namespace)
+
+    def _url(self, source: str, base: Path) -> str:
+        """The URL `source` (env:NAME) names, from the environment or base/.env (SnapshotError if none)."""
+        from selfheal.engines.postgres.connect import url_from
         from selfheal.errors import SnapshotError
 
         env_key = source[4:] if source.startswith("env:") else source
@@ -66,7 +71,13 @@ class PostgresEngine:
             raise SnapshotError(f"cannot read {base / '.env'}: {exc.strerror or exc}") from None
         if not url:
             raise SnapshotError(f"{env_key} is not set (in the environment or {base / '.env'})")
-        return read_live(url, env_key, namespace)
+        return url
+
+    def namespaces(self, source: str, base: Path) -> list[str]:
+        """The namespaces that hold tables (pg_catalog, information_schema and pg_* left out)."""
+        from selfheal.engines.postgres.snapshot import namespaces_with_tables
+
+        return namespaces_with_tables(self._url(source, base), source[4:] if source.startswith("env:") else source)
 
     def snapshot_sql(self, source: str, base: Path) -> str:
         """Not yet: a PostgreSQL database is snapshotted as JSON."""

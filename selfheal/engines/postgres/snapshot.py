@@ -18,14 +18,33 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_s
 """
 
 
-def read_live(url: str, env_key: str, namespace: str = "public") -> tuple[Database, list[str]]:
-    """The namespace as a model whose URL is named by its environment key (the URL is never written), and
-    notes (an empty namespace names those that hold tables)."""
+def _driver() -> Any:
+    """psycopg, or a SnapshotError saying how to install it."""
     try:
         import psycopg
     except ImportError:
         raise SnapshotError("the PostgreSQL driver (psycopg 3) is not installed: pip install 'psycopg[binary]>=3.3,<4' "
                             "(or -r requirements-postgres.txt in selfheal's checkout)") from None
+    return psycopg
+
+
+def namespaces_with_tables(url: str, env_key: str) -> list[str]:
+    """The namespaces of the database that hold tables, by name."""
+    psycopg = _driver()
+    try:
+        with connect(url, env_key, 10, psycopg) as conn:
+            conn.read_only = True
+            return [n for (n,) in conn.execute(_WITH_TABLES).fetchall()]
+    except PgProblem as exc:
+        raise SnapshotError(f"{env_key}: {exc}") from None
+    except psycopg.Error as exc:
+        raise SnapshotError(f"{env_key}: {first_line(exc, url)}") from None
+
+
+def read_live(url: str, env_key: str, namespace: str = "public") -> tuple[Database, list[str]]:
+    """The namespace as a model whose URL is named by its environment key (the URL is never written), and
+    notes (an empty namespace names those that hold tables)."""
+    psycopg = _driver()
     try:
         with connect(url, env_key, 10, psycopg) as conn:
             conn.read_only = True

@@ -81,6 +81,10 @@ class SqliteEngine:
 
         return read_live(Path(source).absolute()), []
 
+    def namespaces(self, source: str, base: Path) -> list[str]:
+        """An SQLite file has no namespaces."""
+        return []
+
     def snapshot_sql(self, source: str, base: Path) -> str:
         """The file's own DDL in creation order (lossless)."""
         from selfheal.engines.sqlite.snapshot import snapshot_sql
