@@ -113,6 +113,7 @@ class Table:
     renamed_from: str = ""  # declared: the table's former name (renamed when only that one exists)
     nulls_not_distinct: tuple[tuple[str, ...], ...] = ()  # PostgreSQL 15: UNIQUE sets whose NULLs clash
     unique_names: tuple[tuple[tuple[str, ...], str], ...] = ()  # UNIQUE sets named by their declaration
+    server_checks: Optional[tuple[str, ...]] = None  # PostgreSQL: the declared CHECKs as the server writes them
 
     @cached_property
     def uses_constraint_keys(self) -> bool:

@@ -191,3 +191,21 @@ def test_snapshot_of_several_namespaces_or_all_heals_them_all(tmp_path: Path, pg
         healed = invoke(tmp_path, "heal.db")
         assert healed.returncode == 0, healed.stdout
         assert query(copy, "SELECT count(*) FROM pg_tables WHERE tablename IN ('item', 'users', 'notes')") == [(3,)]
+
+
+def test_checks_compare_by_meaning_and_a_changed_one_is_drift(tmp_path: Path, pg_url: str) -> None:
+    execute(pg_url, "CREATE TABLE item (id int PRIMARY KEY, price numeric CHECK (price >= 0), qty int, "
+                    "CHECK (qty BETWEEN 1 AND 99))")
+    columns = {"id": {"type": "int", "primary_key": True}, "price": {"type": "numeric", "check": "price >= 0"},
+               "qty": "int"}
+    env = project(tmp_path, {"item": {"columns": columns, "checks": ["qty between 1 and 99"]}}, pg_url)
+    check = invoke(tmp_path, "validate", "--check", env=env)
+    assert check.returncode == 0, check.stdout  # the same constraints, spelled otherwise
+    columns["price"]["check"] = "price > 0"
+    env = project(tmp_path, {"item": {"columns": columns, "checks": ["qty between 1 and 99"]}}, pg_url)
+    healed = invoke(tmp_path, "heal.db", env=env)
+    assert healed.returncode == 2 and "CHECK is (price >= (0)::numeric)" in healed.stdout, healed.stdout
+    assert "declared (price > (0)::numeric)" in healed.stdout
+    drift = json.loads(invoke(tmp_path, "validate", "--drift", "--json", env=env).stdout)["drift"]
+    assert any(row["aspect"] == "CHECK" and "price > (0)" in row["declared"] for row in drift), drift
+    assert query(pg_url, "SELECT count(*) FROM pg_namespace WHERE starts_with(nspname, 'selfheal_')") == [(0,)]

@@ -200,6 +200,8 @@ def differences(declared: Table, live: Table, by_text: bool = True) -> list[Diff
                     out.append(Difference(live_col.name, aspect, wanted.get(aspect) or "none",
                                           had.get(aspect) or "none"))
         out.extend(_set_differences("table CHECK", {c: c for c in want.checks}, {c: c for c in have.checks}))
+    if not by_text and declared.server_checks is not None:  # a server's own text of both sides
+        out.extend(_set_differences("CHECK", {c: c for c in declared.server_checks}, {c: c for c in live.checks}))
     for column in (c for c in declared.columns if c.references):
         live_col = live.column(column.name)
         if live_col is not None and live_col.references and (

@@ -15,6 +15,7 @@ from typing import Any
 
 from selfheal.context import RunContext
 from selfheal.engines.postgres import catalog, ddl
+from selfheal.engines.postgres.checks import declares_checks, with_server_checks
 from selfheal.engines.postgres.connect import (
     PgProblem,
     answer_limit,
@@ -89,7 +90,7 @@ def _run(ctx: RunContext, desired: Database, url: str, psycopg: Any) -> list[Fin
 def _transaction(ctx: RunContext, conn: Any, desired: Database, psycopg: Any, timeout: float) -> list[Finding]:
     """Plan (and apply) in one transaction; the audit trail is written once it has committed."""
     # declared objects are read in a scratch schema (rolled back): a check that has them writes, and never commits
-    conn.read_only = not ctx.healing and not needs_scratch(desired)
+    conn.read_only = not ctx.healing and not needs_scratch(desired) and not declares_checks(desired)
     with conn.transaction(force_rollback=not ctx.healing):
         ms = int(timeout * 1000)
         conn.execute(f"SET LOCAL lock_timeout = {ms}")
@@ -250,6 +251,8 @@ def _renderer(wanted: Database, ops: list[Op]) -> Callable[[Op], list[str]]:
 
 def _plan(conn: Any, wanted: Database, label: str) -> Plan:
     actual = catalog.read(conn, wanted.namespace, label)
+    if declares_checks(wanted):  # compared as the server writes them
+        wanted = with_server_checks(conn, wanted, actual)
     return plan(wanted, actual, gather_facts(conn, facts_needed(wanted, actual)), label, engine=CAPABILITIES)
 
 
@@ -333,11 +336,14 @@ def server_drift(project: Project, desired: Database) -> list[Difference]:
     limit = answer_limit(project.lock_timeout, healing=False)
     try:
         with connect(url, desired.url_env, project.lock_timeout, psycopg) as conn, deadline(conn, limit) as expired:
-            conn.read_only = not needs_scratch(desired)  # declared objects are read in a scratch schema
+            # declared objects (and CHECKs not in the server's text) are read in a scratch schema, rolled back
+            conn.read_only = not needs_scratch(desired) and not declares_checks(desired)
             with conn.transaction(force_rollback=True):
                 conn.execute(f"SET LOCAL search_path TO {quote_ident(desired.namespace)}")
                 reading = _server_reading(conn, desired)
                 live = catalog.read(conn, desired.namespace, desired.path)
+                if declares_checks(reading.wanted):
+                    reading.wanted = with_server_checks(conn, reading.wanted, live)
                 live_objects = read_objects(conn, desired.namespace, []) if reading.objects else []
     except PgProblem as exc:
         return [Difference(desired.path, "connection", "a reachable PostgreSQL database", str(exc))]

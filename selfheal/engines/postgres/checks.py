@@ -1,0 +1,64 @@
+"""Declared CHECK constraints as the server writes them, so a PostgreSQL table's CHECKs compare by meaning:
+`price >= 0` and the server's `(price >= 0)` are one constraint. A declaration already in the server's
+text (as schema.snapshot writes it) is taken as it is; otherwise the server reads the declared tables in a
+scratch schema, inside a savepoint that is always rolled back."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from selfheal.engines.postgres import catalog, ddl
+from selfheal.model import Database, Table, fold
+from selfheal.planning.sql import quote_ident
+
+PREFIX = "selfheal_checks_"
+
+
+def declared_checks(table: Table) -> list[str]:
+    """Every CHECK a table declares: its columns' and its own."""
+    return [c.check for c in table.columns if c.check] + list(table.checks)
+
+
+def declares_checks(desired: Database) -> bool:
+    """Some table declares a CHECK (its comparison may need the scratch schema, so a check writes)."""
+    return any(declared_checks(t) for t in desired.tables)
+
+
+def with_server_checks(conn: Any, wanted: Database, actual: Database) -> Database:
+    """The declaration with `server_checks` set on each table that exists live (the server's text of its
+    declared CHECKs), asking the server only for those not already written as it writes them."""
+    ask: list[Table] = []
+    known: dict[str, tuple[str, ...]] = {}
+    for table in wanted.tables:
+        live = actual.table(table.name)
+        if live is None:
+            continue
+        declared = sorted(check.strip() for check in declared_checks(table))
+        if declared == sorted(live.checks):
+            known[fold(table.name)] = tuple(declared)
+        else:
+            ask.append(table)
+    if ask:
+        known.update(_read_back(conn, ask, wanted.namespace))
+    return replace(wanted, tables=tuple(replace(t, server_checks=known[fold(t.name)]) if fold(t.name) in known
+                                        else t for t in wanted.tables))
+
+
+def _read_back(conn: Any, tables: list[Table], namespace: str) -> dict[str, tuple[str, ...]]:
+    """The tables created bare (columns and CHECKs only) in a scratch schema, their CHECKs read back."""
+    schema = PREFIX + secrets.token_hex(6)
+    out: dict[str, tuple[str, ...]] = {}
+    with conn.transaction(force_rollback=True):
+        conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+        conn.execute(f"SET LOCAL search_path TO {quote_ident(schema)}, {quote_ident(namespace)}")
+        with conn.pipeline():
+            for table in tables:
+                bare = Table(table.name, tuple(replace(c, references=None, fk_actions="", unique=False)
+                                               for c in table.columns), checks=table.checks)
+                conn.execute(ddl.create_table(bare))
+        read = catalog.read(conn, schema, "")
+        for table in read.tables:
+            out[fold(table.name)] = tuple(sorted(table.checks))
+    return out
