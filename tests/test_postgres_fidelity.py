@@ -209,3 +209,16 @@ def test_checks_compare_by_meaning_and_a_changed_one_is_drift(tmp_path: Path, pg
     drift = json.loads(invoke(tmp_path, "validate", "--drift", "--json", env=env).stdout)["drift"]
     assert any(row["aspect"] == "CHECK" and "price > (0)" in row["declared"] for row in drift), drift
     assert query(pg_url, "SELECT count(*) FROM pg_namespace WHERE starts_with(nspname, 'selfheal_')") == [(0,)]
+
+
+def test_checks_on_a_standby_or_without_create_are_left_uncompared_never_an_error(tmp_path: Path,
+                                                                                   pg_url: str) -> None:
+    execute(pg_url, "CREATE TABLE item (id int PRIMARY KEY, price numeric CHECK (price >= 0))",
+            "CREATE ROLE reader LOGIN", "GRANT SELECT ON item TO reader", "REVOKE CREATE ON DATABASE "
+            f"\"{pg_url.rsplit('/', 1)[1]}\" FROM PUBLIC")
+    url = pg_url.replace("postgres@", "reader@")
+    env = project(tmp_path, {"item": {"columns": {"id": {"type": "int", "primary_key": True},
+                                                  "price": {"type": "numeric", "check": "price >= 0"}}}}, url)
+    check = invoke(tmp_path, "validate", "--check", env=env)
+    assert check.returncode == 0, check.stdout
+    execute(pg_url, "DROP OWNED BY reader", "DROP ROLE reader")

@@ -151,7 +151,7 @@ def _plan_and_apply(ctx: RunContext, conn: Any, desired: Database, psycopg: Any)
     _run_steps(conn, objects, True, label, psycopg)
     _apply(conn, the_plan.ops, render, label, psycopg)
     _run_steps(conn, objects, False, label, psycopg)
-    left, left_objects = _plan(conn, wanted, label), _object_plan(conn, reading, label)
+    left, left_objects = _plan(conn, wanted, label), _object_plan(conn, reading, label, fresh=True)
     if left.ops or left_objects.steps:  # verified in the same transaction: nothing may be left to do
         raise PgProblem("the database still differs after healing, so nothing was changed (rolled back): "
                         + ", ".join([op_targets(label, op)[0] for op in left.ops]
@@ -189,21 +189,23 @@ def _server_reading(conn: Any, desired: Database) -> ServerReading:
     """The declaration as the server reads it: types in its spelling; declared objects, when there are
     any, as it writes them (read in a scratch schema that is rolled back)."""
     if needs_scratch(desired):
-        written = None if desired.sql_statements else as_the_server_wrote(
-            desired.objects, read_objects(conn, desired.namespace, []))
+        live = None if desired.sql_statements else read_objects(conn, desired.namespace, [])
+        written = as_the_server_wrote(desired.objects, live) if live is not None else None
         if written is None:
             return read_declared(conn, desired, with_server_types)
         wanted, unknown = with_server_types(conn, desired)  # the server's own text: nothing for it to read
-        return ServerReading(wanted, unknown, written)
+        return ServerReading(wanted, unknown, written, live=live)
     wanted, unknown = with_server_types(conn, desired)
     return ServerReading(wanted, unknown)
 
 
-def _object_plan(conn: Any, reading: ServerReading, label: str) -> ObjectPlan:
-    """The declared objects against the namespace's (none declared: nothing read)."""
+def _object_plan(conn: Any, reading: ServerReading, label: str, fresh: bool = False) -> ObjectPlan:
+    """The declared objects against the namespace's (none declared: nothing read; `fresh`: read again,
+    even when the reading has them)."""
     if not reading.objects:
         return ObjectPlan()
-    live = read_objects(conn, reading.wanted.namespace, [])
+    live = reading.live if reading.live is not None and not fresh else read_objects(conn, reading.wanted.namespace,
+                                                                                     [])
     return plan_objects(reading.objects, live, label, table_names([t.name for t in reading.wanted.tables]),
                         reading.late)
 

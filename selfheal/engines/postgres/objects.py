@@ -6,7 +6,7 @@ are run (always rolled back), so a declared object and a live one compare as the
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from selfheal.model import SchemaObject
@@ -176,12 +176,4 @@ def by_name(objects: list[SchemaObject]) -> dict[tuple[str, str], SchemaObject]:
     out: dict[tuple[str, str], SchemaObject] = {}
     for obj in objects:
         out[(group(obj.kind), obj.name)] = obj
-    return out
-
-
-def kinds_of(objects: tuple[SchemaObject, ...]) -> dict[str, list[SchemaObject]]:
-    """Objects by kind, in declaration order."""
-    out: dict[str, list[SchemaObject]] = defaultdict(list)
-    for obj in objects:
-        out[obj.kind].append(obj)
     return out

@@ -31,6 +31,7 @@ class ServerReading:
     objects: list[SchemaObject] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     late: set[str] = field(default_factory=set)  # keys of functions that name a table (created after them)
+    live: Optional[list[SchemaObject]] = None  # the namespace's objects, when already read for this reading
 
 
 def needs_scratch(desired: Database) -> bool:
