@@ -128,6 +128,8 @@ PG_DRIFTS = {  # change, refused, changes data
     "foreign key action": ({"pid": {"type": "bigint", "references": {"table": "parent", "column": "id",
                                                                       "on_delete": "CASCADE"}}}, False, False),
     "unique the rows keep": ({"name": {"type": "text", "unique": True}}, False, False),
+    "check the rows keep": ({"qty": {"type": "text", "check": "length(qty) < 5"}}, False, False),
+    "check the rows fail": ({"qty": {"type": "text", "check": "length(qty) < 2"}}, True, False),
 }
 
 

@@ -74,6 +74,11 @@ _CHECK = re.compile(r"^CHECK \(|\)( NOT VALID)?$")
 _CAST = re.compile(r"^(?P<value>'(?:[^']|'')*'|-?\d+(\.\d+)?)::[\w .\[\]\"()]+$")
 
 
+def check_expression(definition: str) -> str:
+    """A CHECK constraint's expression as the server writes it, from pg_get_constraintdef."""
+    return _CHECK.sub("", definition).strip()
+
+
 def live_default(expr: Optional[str]) -> Optional[Default]:
     """A column default as the server shows it, without the cast it adds to literals ('x'::text)."""
     if expr is None:
@@ -121,7 +126,7 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
         if kind == "x":  # an exclusion constraint's index is the constraint's (the snapshot notes it)
             constraint_index[index_oid] = "x"
         elif kind == "c":
-            checks[table].append(_CHECK.sub("", definition).strip())
+            checks[table].append(check_expression(definition))
         elif kind == "p":
             pks[table] = tuple(cols)
             constraint_index[index_oid] = "pk"

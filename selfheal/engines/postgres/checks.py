@@ -27,13 +27,14 @@ def declares_checks(desired: Database) -> bool:
 
 
 def with_server_checks(conn: Any, wanted: Database, actual: Database) -> Database:
-    """The declaration with `server_checks` set on each table that exists live (the server's text of its
-    declared CHECKs), asking the server only for those not already written as it writes them."""
+    """The declaration with `server_checks` set on each table that declares a CHECK and exists live (the
+    server's text of them), asking the server only for those not already written as it writes them. A
+    table that declares none is not compared (as before PostgreSQL's CHECKs were)."""
     ask: list[Table] = []
     known: dict[str, tuple[str, ...]] = {}
     for table in wanted.tables:
         live = actual.table(table.name)
-        if live is None:
+        if live is None or not declared_checks(table):
             continue
         declared = sorted(check.strip() for check in declared_checks(table))
         if declared == sorted(live.checks):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from selfheal.engines.postgres import catalog
+from selfheal.engines.postgres.checks import declares_checks, with_server_checks
 from selfheal.engines.postgres.connect import PgProblem, connect, connection_url, first_line
 from selfheal.engines.postgres.ddl import default_clause
 from selfheal.engines.postgres.heal import lock_key, with_server_types
@@ -20,11 +21,15 @@ from selfheal.planning.sql import quote_ident, quote_names
 if TYPE_CHECKING:
     from selfheal.context import RunContext
 
-SCRIPTED = {"type", "NOT NULL", "default", "references", "foreign key actions", "UNIQUE"}
+SCRIPTED = {"type", "NOT NULL", "default", "references", "foreign key actions", "UNIQUE", "CHECK"}
 _CONSTRAINTS = """
 SELECT con.conname, con.contype, ARRAY(SELECT a.attname FROM unnest(con.conkey) k JOIN pg_attribute a
        ON a.attrelid = con.conrelid AND a.attnum = k)
 FROM pg_constraint con WHERE con.conrelid = to_regclass(%s) AND con.contype IN ('u', 'f')
+"""
+_CHECKS = """
+SELECT con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con
+WHERE con.conrelid = to_regclass(%s) AND con.contype = 'c' ORDER BY con.conname
 """
 
 
@@ -32,6 +37,8 @@ def plan_migration(conn: Any, desired: Database) -> list[TableMigration]:
     """The ALTERs of every declared table whose existing columns or constraints differ."""
     wanted, _ = with_server_types(conn, desired)
     live_db = catalog.read(conn, desired.namespace, desired.path)
+    if declares_checks(wanted):  # compared (and scripted) as the server writes them
+        wanted = with_server_checks(conn, wanted, live_db)
     aspects: dict[str, dict[str, set[str]]] = {}  # table -> column ("" for the table) -> aspects
     for diff in compare(wanted, live_db, desired.path, by_text=False):
         if diff.aspect in SCRIPTED:
@@ -53,6 +60,8 @@ def plan_migration(conn: Any, desired: Database) -> list[TableMigration]:
                 migration.steps.extend(_column_steps(conn, live, column, have, declared.column(column_name), found))
         if "UNIQUE" in aspects[fold(table.name)].get("", set()):
             migration.steps.extend(_unique_steps(conn, table, live))
+        if "CHECK" in aspects[fold(table.name)].get("", set()):
+            migration.steps.extend(_check_steps(conn, table, live))
         out.append(migration)
     return out
 
@@ -121,6 +130,22 @@ def _unique_steps(conn: Any, table: Table, live: Table) -> list[Step]:
     return steps
 
 
+def _check_steps(conn: Any, table: Table, live: Table) -> list[Step]:
+    """CHECKs the table has and the declaration does not dropped; declared ones added, each with the rows
+    that fail it counted (refused while any does)."""
+    t = quote_ident(live.name)
+    want = set(table.server_checks or ())
+    have = {catalog.check_expression(text): name
+            for name, text in conn.execute(_CHECKS, (quote_ident(live.name),)).fetchall()}
+    steps = [Step(f"ALTER TABLE {t} DROP CONSTRAINT {quote_ident(name)}", f"CHECK {expr} is not declared")
+             for expr, name in sorted(have.items()) if expr not in want]
+    for expr in sorted(want - set(have)):
+        failing = _count(conn, f"SELECT count(*) FROM {t} WHERE NOT ({expr})", probe=True)
+        steps.append(Step(f"ALTER TABLE {t} ADD CHECK ({expr})", f"CHECK {expr}",
+                          refused=f"{failing:,} row(s) fail CHECK {expr}" if failing else ""))
+    return steps
+
+
 def _count(conn: Any, query: str, probe: bool = False) -> int:
     """A count; with `probe`, a query the server may refuse runs in a savepoint (its refusal raised)."""
     import psycopg
@@ -161,8 +186,9 @@ def migrate_database(ctx: RunContext, desired: Database, run: bool) -> tuple[str
 def _in_transaction(ctx: RunContext, conn: Any, desired: Database, run: bool, psycopg: Any
                     ) -> tuple[str, list[Finding]]:
     label = desired.path
-    conn.read_only = not run
-    with conn.transaction():
+    # a declared CHECK is read back by the server in a scratch schema: a review run then writes, never commits
+    conn.read_only = not run and not declares_checks(desired)
+    with conn.transaction(force_rollback=not run):
         conn.execute(f"SET LOCAL lock_timeout = {int(ctx.project.lock_timeout * 1000)}")
         conn.execute("SET LOCAL standard_conforming_strings = on")
         conn.execute(f"SET LOCAL search_path TO {quote_ident(desired.namespace)}")
