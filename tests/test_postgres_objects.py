@@ -219,3 +219,24 @@ def test_any_enum_change_heals_to_the_declaration_or_is_left_whole(enum_db: str,
         again = plan_objects([wanted], read_objects(conn, "public", []), "pg", {})
         assert again.steps == []  # a second heal has nothing to do
         conn.rollback()
+
+
+def test_a_role_without_create_checks_snapshot_written_objects_and_is_told_about_hand_written_ones(
+        tmp_path: Path, pg_url: str) -> None:
+    setup(tmp_path, pg_url, entry())
+    assert invoke(tmp_path, "heal.db").returncode == 0
+    database = pg_url.rsplit("/", 1)[1]
+    execute(pg_url, "CREATE ROLE watcher LOGIN", f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC',
+            "GRANT USAGE ON SCHEMA public TO watcher")
+    reader = pg_url.replace("postgres@", "watcher@")
+    setup(tmp_path, reader, entry())
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 1 and "grant the role CREATE on the database" in p.stdout, p.stdout
+    write_schema(tmp_path, {})
+    snap = invoke(tmp_path, "schema.snapshot", "env:DATABASE_URL", "--out", "schema.json",
+                  env={"DATABASE_URL": pg_url})
+    assert snap.returncode == 0, snap.stderr
+    (tmp_path / ".env").write_text(f"DATABASE_URL={reader}\n")
+    p = invoke(tmp_path, "validate", "--check")
+    assert p.returncode == 0, p.stdout  # the server's own text: compared without a scratch schema
+    execute(pg_url, "DROP OWNED BY watcher", "DROP ROLE watcher")

@@ -74,11 +74,12 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
             comments: list[SchemaObject] = []
             if desired.sql_statements:
                 wanted, comments = _with_files(conn, wanted, schema)
-    except psycopg.errors.InsufficientPrivilege as exc:
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction) as exc:
         return ServerReading(desired, problems=[Finding(
             "db.connect", label, Status.ERROR, f"cannot check the declared functions, types and triggers: "
             f"{first_line(exc)}", hint="selfheal reads them in a scratch schema that is always rolled back: grant "
-                                      "the role CREATE on the database")])
+                                      "the role CREATE on the database (on a standby, declare them as "
+                                      "schema.snapshot writes them: those are compared as they are)")])
     objects, unmatched = _matched(desired, read, label)
     return ServerReading(wanted, unknown, objects + comments, problems + unmatched, {o.key for o in late})
 
