@@ -93,6 +93,9 @@ def test_a_changed_function_or_trigger_is_replaced_a_changed_domain_is_drift(tmp
     assert healed.returncode == 2, healed.stdout  # the domain: a warning, never changed
     assert "replaced function touch" in healed.stdout and "replaced trigger task_touch" in healed.stdout
     assert "heal never changes a type" in healed.stdout
+    audit = [json.loads(line) for line in (tmp_path / ".selfheal" / "audit.jsonl").read_text().splitlines()]
+    replaced = [a["action"] for a in audit if a["check"] == "db.function" and "-- replaced:" in a["action"]]
+    assert replaced and "now()" in replaced[-1].split("-- replaced:")[1]  # the old body is kept
     assert "clock_timestamp" in query(pg_url, "SELECT prosrc FROM pg_proc WHERE proname = 'touch'")[0][0]
     execute(pg_url, "INSERT INTO task (title) VALUES ('x')")
     assert query(pg_url, "SELECT changed IS NOT NULL FROM task") == [(True,)]  # the trigger fires on INSERT now

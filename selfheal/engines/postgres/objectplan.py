@@ -25,34 +25,30 @@ class Step:
     done: str
     statements: tuple[str, ...]
     before_tables: bool
+    replaces: str = ""  # the definition a replacement takes the place of (kept in the audit trail)
 
 
 @dataclass
 class ObjectPlan:
+    """The steps for the objects beside the tables, and findings that need no step (as declared, drift)."""
+
     steps: list[Step] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    def statements(self, before_tables: bool) -> list[str]:
-        """The statements that run before the tables are healed (or after them)."""
-        return [s for step in self.steps if step.before_tables == before_tables for s in step.statements]
-
     def report(self, tables: list[Finding], healed: bool, namespace: str) -> list[Finding]:
-        """The tables' findings between a finding per step (healed, or what heal would do, with its SQL) in
-        the order they run; then the rest."""
-        out = []
-        steps = [s for s in self.steps if s.before_tables] + [s for s in self.steps if not s.before_tables]
-        for i, step in enumerate(steps):
-            if not step.before_tables and (i == 0 or steps[i - 1].before_tables):
-                out.extend(tables)
+        """A finding per step (healed, or what heal would do, with its SQL) in the order they run, the
+        tables' findings where the tables are healed; then the rest."""
+        def finding(step: Step) -> Finding:
             action = ";\n".join((f"SET search_path TO {quote_ident(namespace)}", *step.statements))
             if healed:
-                out.append(Finding(step.check, step.target, Status.HEALED, step.done, action=action))
-            else:
-                out.append(Finding(step.check, step.target, Status.ERROR, step.would,
-                                   hint=f"run {command('heal.db')} to apply it", action=action))
-        if not any(not s.before_tables for s in steps):
-            out.extend(tables)
-        return out + self.findings
+                was = f"\n-- replaced: {step.replaces}" if step.replaces else ""
+                return Finding(step.check, step.target, Status.HEALED, step.done, action=action + was)
+            return Finding(step.check, step.target, Status.ERROR, step.would,
+                           hint=f"run {command('heal.db')} to apply it", action=action)
+
+        before = [finding(s) for s in self.steps if s.before_tables]
+        after = [finding(s) for s in self.steps if not s.before_tables]
+        return before + tables + after + self.findings
 
 
 def plan_objects(declared: list[SchemaObject], live: list[SchemaObject], label: str,
@@ -79,7 +75,7 @@ def plan_objects(declared: list[SchemaObject], live: list[SchemaObject], label: 
             statements = _replacing(obj, tables)
             result.steps.append(Step(CHECKS[obj.kind], target, f"{kind} differs from schema.json (heal would "
                                      "replace it)", f"replaced {kind} {obj.key}", statements,
-                                     obj.kind in BEFORE_TABLES and obj.key not in late))
+                                     obj.kind in BEFORE_TABLES and obj.key not in late, replaces=now.sql))
         else:
             result.findings.append(Finding(
                 CHECKS[obj.kind], target, Status.WARNING,
