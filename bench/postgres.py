@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.run import median_time, task  # noqa: E402
+from bench.run import median_time, narrow_columns, task  # noqa: E402
 from tests.pgserver import binaries, cluster, fresh_database  # noqa: E402
 
 
@@ -33,12 +33,7 @@ def declaration(tables: int) -> dict[str, object]:
     sixth: a foreign key to the table before it."""
     out: dict[str, object] = {}
     for i in range(tables):
-        columns: dict[str, object] = {
-            "id": {"type": "INTEGER", "primary_key": True},
-            "name": {"type": "TEXT", "not_null": True, "default": ""},
-            "price": {"type": "REAL", "default": 0},
-            "created_at": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}},
-            "note": "TEXT"}
+        columns = {**narrow_columns(), "note": "TEXT"}
         if i:
             columns["parent_id"] = {"type": "INTEGER", "references": f"table_{i - 1:05d}.id"}
         out[f"table_{i:05d}"] = {"columns": columns, "indexes": [{"columns": ["name"]}]}

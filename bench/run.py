@@ -100,16 +100,21 @@ def peak_memory(folder: Path, *args: str) -> float:
         return int(out.read_text()) / 1024  # KiB
 
 
+def narrow_columns() -> dict[str, object]:
+    """The 4 columns of a narrow benchmark table (a key, text, a number, a timestamp with defaults)."""
+    return {
+        "id": {"type": "INTEGER", "primary_key": True},
+        "name": {"type": "TEXT", "not_null": True, "default": ""},
+        "price": {"type": "REAL", "default": 0},
+        "created_at": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}},
+    }
+
+
 def scaled_schema(tables: int, extra_column: bool = False) -> dict[str, object]:
     """`tables` realistic tables spread over 4 databases; optionally one more column each."""
     dbs: dict[str, dict[str, object]] = {path: {"tables": {}} for path in DATABASES}
     for i in range(tables):
-        columns: dict[str, object] = {
-            "id": {"type": "INTEGER", "primary_key": True},
-            "name": {"type": "TEXT", "not_null": True, "default": ""},
-            "price": {"type": "REAL", "default": 0},
-            "created_at": {"type": "DATETIME", "default": {"sql": "CURRENT_TIMESTAMP"}},
-        }
+        columns = narrow_columns()
         if extra_column:
             columns["note"] = "TEXT"
         tables_of = dbs[DATABASES[i % 4]]["tables"]

@@ -153,6 +153,11 @@ class SchemaObject:
     key: str = ""
     origin: str = ""  # declared in an SQL file: file:line
 
+    @property
+    def group(self) -> str:
+        """The name space it lives in: enums and other types share one (an enum where a domain is, is drift)."""
+        return "type" if self.kind == "enum" else self.kind
+
 
 @dataclass(frozen=True)
 class Database:

@@ -66,10 +66,10 @@ class ServerObjectsBuilder(Collector):
             if fold(table.name) in declared.origin:
                 self.problem(parts, f"{json.dumps(table.name)} is declared twice: in \"tables\" and in "
                              f"{declared.origin[fold(table.name)]}")
-        json_keys = {(group_of(o.kind), fold(o.key)) for o in objects}
+        json_keys = {(o.group, fold(o.key)) for o in objects}
         seen: set[tuple[str, str]] = set()
         for obj in declared.objects:
-            key = (group_of(obj.kind), fold(obj.key))
+            key = (obj.group, fold(obj.key))
             if key in json_keys or key in seen:
                 self.problem(parts, f"{obj.origin}: {obj.kind} {json.dumps(obj.key)} is declared twice")
             seen.add(key)
@@ -81,8 +81,3 @@ class ServerObjectsBuilder(Collector):
             return True
         self.problem(parts, f"must be one {_SAYS[kind]} statement, is {json.dumps(text.strip()[:60])}")
         return False
-
-
-def group_of(kind: str) -> str:
-    """Enums and other types share one name space."""
-    return "type" if kind == "enum" else kind

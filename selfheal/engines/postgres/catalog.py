@@ -147,16 +147,17 @@ def read(conn: Any, namespace: str, label: str, server_text: bool = False) -> Da
     tables = []
     for name, rows in columns.items():
         table_refs = refs.get(name, {})
-        cols = tuple(
-            Column(name=col, type=_serial(name, col, ctype, default, sequence) or ctype, not_null=bool(notnull),
-                   default=live_default(default) if generated != "s" and not _serial(
-                       name, col, ctype, default, sequence) else None,
-                   references=table_refs[fold(col)][:2] if fold(col) in table_refs else None,
-                   fk_actions=table_refs[fold(col)][2] if fold(col) in table_refs else "",
-                   generated=default if generated == "s" else "", stored=generated == "s",
-                   hidden=generated == "s", identity=IDENTITY.get(identity, ""), collate=collation or "")
-            for col, ctype, notnull, default, identity, generated, sequence, collation in rows)
-        tables.append(Table(name=name, columns=cols, primary_key=pks.get(name, ()),
+        cols = []
+        for col, ctype, notnull, default, identity, generated, sequence, collation in rows:
+            serial = _serial(name, col, ctype, default, sequence)  # its default is the serial's own
+            cols.append(Column(
+                name=col, type=serial or ctype, not_null=bool(notnull),
+                default=live_default(default) if generated != "s" and not serial else None,
+                references=table_refs[fold(col)][:2] if fold(col) in table_refs else None,
+                fk_actions=table_refs[fold(col)][2] if fold(col) in table_refs else "",
+                generated=default if generated == "s" else "", stored=generated == "s",
+                hidden=generated == "s", identity=IDENTITY.get(identity, ""), collate=collation or ""))
+        tables.append(Table(name=name, columns=tuple(cols), primary_key=pks.get(name, ()),
                             indexes=tuple(indexes.get(name, ())), foreign_keys=tuple(composite.get(name, ())),
                             checks=tuple(checks.get(name, ())),
                             nulls_not_distinct=tuple(nulls_not_distinct.get(name, ())),

@@ -5,15 +5,12 @@ scratch schema, inside a savepoint that is always rolled back."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from typing import Any
 
 from selfheal.engines.postgres import catalog, ddl
+from selfheal.engines.postgres.scratch import scratch_schema
 from selfheal.model import Database, Table, fold
-from selfheal.planning.sql import quote_ident
-
-PREFIX = "selfheal_checks_"
 
 
 def declared_checks(table: Table) -> list[str]:
@@ -56,18 +53,11 @@ def with_server_checks(conn: Any, wanted: Database, actual: Database) -> Databas
 
 def _read_back(conn: Any, tables: list[Table], namespace: str) -> dict[str, tuple[str, ...]]:
     """The tables created bare (columns and CHECKs only) in a scratch schema, their CHECKs read back."""
-    schema = PREFIX + secrets.token_hex(6)
-    out: dict[str, tuple[str, ...]] = {}
-    with conn.transaction(force_rollback=True):
-        conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
-        conn.execute(f"SET LOCAL search_path TO {quote_ident(schema)}, {quote_ident(namespace)}")
+    with scratch_schema(conn, namespace) as schema:
         with conn.pipeline():
             for table in tables:
                 bare = Table(table.name, tuple(  # what a CHECK can name: the columns and their types
                     replace(c, references=None, fk_actions="", unique=False, default=None, identity="",
                             generated="", stored=False) for c in table.columns), checks=table.checks)
                 conn.execute(ddl.create_table(bare))
-        read = catalog.read(conn, schema, "")
-        for table in read.tables:
-            out[fold(table.name)] = tuple(sorted(table.checks))
-    return out
+        return {fold(t.name): tuple(sorted(t.checks)) for t in catalog.read(conn, schema, "").tables}

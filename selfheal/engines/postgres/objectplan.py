@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from selfheal.engines.postgres.objects import by_name, comment_sql, enum_sql, group
+from selfheal.engines.postgres.objects import by_name, comment_sql, enum_sql
 from selfheal.engines.postgres.scratch import BEFORE_TABLES, CHECKS, creating
 from selfheal.findings import Finding, Status, command, plural
 from selfheal.model import SchemaObject, fold
@@ -60,7 +60,7 @@ def plan_objects(declared: list[SchemaObject], live: list[SchemaObject], label: 
     same: dict[str, int] = {}
     for obj in declared:
         target = f"{label}:{obj.key}"
-        now = have.get((group(obj.kind), obj.name))
+        now = have.get((obj.group, obj.name))
         kind = "enum type" if obj.kind == "enum" else obj.kind
         if now is None:
             statement = comment_sql(obj.name, obj.sql, tables) if obj.kind == "comment" else creating(obj)
@@ -132,7 +132,7 @@ def object_differences(declared: list[SchemaObject], live: list[SchemaObject], l
     have = by_name(live)
     out = []
     for obj in declared:
-        now = have.get((group(obj.kind), obj.name))
+        now = have.get((obj.group, obj.name))
         where = f"{label}:{obj.key}"
         if now is None:
             out.append(Difference(where, obj.kind, "declared", "missing"))

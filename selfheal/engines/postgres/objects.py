@@ -70,11 +70,6 @@ ORDER BY c.oid, d.objsubid
 KINDS = ("extension", "enum", "type", "sequence", "function", "trigger", "comment")
 
 
-def group(kind: str) -> str:
-    """Enums and other types share one name space (an enum declared where a domain exists is drift)."""
-    return "type" if kind == "enum" else kind
-
-
 def read_objects(conn: Any, schema: str, notes: list[str], kinds: tuple[str, ...] = KINDS) -> list[SchemaObject]:
     """Every object of the namespace beside its tables (and the database's extensions), as the server
     writes it (only those of `kinds`); what cannot be declared (aggregates, range types) goes to notes."""
@@ -173,7 +168,13 @@ def comment_sql(ident: str, text: str, tables: dict[str, str]) -> str:
 
 def by_name(objects: list[SchemaObject]) -> dict[tuple[str, str], SchemaObject]:
     """Objects keyed by (group, name)."""
-    out: dict[tuple[str, str], SchemaObject] = {}
+    return {(obj.group, obj.name): obj for obj in objects}
+
+
+def by_key_or_name(objects: list[SchemaObject]) -> dict[tuple[str, str], SchemaObject]:
+    """Objects found by (group, key) or (group, name), the first of each standing (a function read twice)."""
+    found: dict[tuple[str, str], SchemaObject] = {}
     for obj in objects:
-        out[(group(obj.kind), obj.name)] = obj
-    return out
+        found.setdefault((obj.group, obj.key), obj)
+        found.setdefault((obj.group, obj.name), obj)
+    return found

@@ -5,12 +5,14 @@ declared function and a live one compare as the server writes both (never as two
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from selfheal.engines.postgres import ddl
 from selfheal.engines.postgres.connect import first_line
-from selfheal.engines.postgres.objects import enum_sql, group, read_objects
+from selfheal.engines.postgres.objects import by_key_or_name, enum_sql, read_objects
 from selfheal.findings import Finding, Status
 from selfheal.model import Database, SchemaObject, Table
 from selfheal.planning.sql import quote_ident
@@ -34,6 +36,17 @@ class ServerReading:
     live: Optional[list[SchemaObject]] = None  # the namespace's objects, when already read for this reading
 
 
+@contextmanager
+def scratch_schema(conn: Any, namespace: str) -> Iterator[str]:
+    """A new schema first on the search_path (the namespace after it, so its types and extensions resolve),
+    inside a savepoint that is always rolled back, whatever happens in it; yields its name."""
+    schema = PREFIX + secrets.token_hex(6)
+    with conn.transaction(force_rollback=True):
+        conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+        conn.execute(f"SET LOCAL search_path TO {quote_ident(schema)}, {quote_ident(namespace)}")
+        yield schema
+
+
 def needs_scratch(desired: Database) -> bool:
     """Objects or SQL files are declared: the server reads them in a scratch schema (so a check writes,
     and never commits)."""
@@ -52,11 +65,8 @@ def read_declared(conn: Any, desired: Database, with_types: Any) -> ServerReadin
     import psycopg
 
     label = desired.path
-    schema = PREFIX + secrets.token_hex(6)
     try:
-        with conn.transaction(force_rollback=True):
-            conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
-            conn.execute(f"SET LOCAL search_path TO {quote_ident(schema)}, {quote_ident(desired.namespace)}")
+        with scratch_schema(conn, desired.namespace) as schema:
             # function bodies are checked here (a body naming a table not made yet is tried again after the tables);
             # heal then creates them unchecked, in the order the plan needs
             late: list[SchemaObject] = []  # a function whose signature names a table's row type comes after it
@@ -115,16 +125,13 @@ def as_the_server_wrote(declared: tuple[SchemaObject, ...], live: list[SchemaObj
                         ) -> Optional[list[SchemaObject]]:
     """The declared objects, when each is exactly the server's own text of the live one (as schema.snapshot
     writes them): then there is nothing for the server to read. None when any one is not (or is missing)."""
-    found: dict[tuple[str, str], SchemaObject] = {}
-    for obj in live:
-        found.setdefault((group(obj.kind), obj.key), obj)
-        found.setdefault((group(obj.kind), obj.name), obj)
+    found = by_key_or_name(live)
     out = []
     for obj in declared:
         if obj.kind in ("extension", "comment"):
             out.append(obj)
             continue
-        have = found.get((group(obj.kind), obj.key))
+        have = found.get((obj.group, obj.key))
         text = enum_sql(obj.name, obj.items) if obj.kind == "enum" else obj.sql.strip()
         if have is None or have.kind != obj.kind or have.sql.strip() != text or have.items != obj.items:
             return None
@@ -207,16 +214,13 @@ def _run_each(conn: Any, objects: list[SchemaObject], label: str, psycopg: Any,
 def _matched(desired: Database, read: list[SchemaObject], label: str) -> tuple[list[SchemaObject], list[Finding]]:
     """Each declared object as the server wrote it, found by its key (a name, name(args), table.trigger);
     a statement that made an object of another name is a problem."""
-    found: dict[tuple[str, str], SchemaObject] = {}
-    for obj in read:  # a function read twice: its first reading stands
-        found.setdefault((group(obj.kind), obj.key), obj)
-        found.setdefault((group(obj.kind), obj.name), obj)
+    found = by_key_or_name(read)  # a function read twice: its first reading stands
     out, problems = [], []
     for obj in desired.objects:
         if obj.kind in ("extension", "comment"):
             out.append(obj)
             continue
-        made = found.get((group(obj.kind), obj.key))
+        made = found.get((obj.group, obj.key))
         if made is None:
             problems.append(Finding(CHECKS[obj.kind], f"{label}:{obj.key}", Status.ERROR,
                                     f"the declared statement creates no {obj.kind} named {obj.key}",
